@@ -1,0 +1,27 @@
+#pragma once
+// Thin, dimension-checked wrappers over the CBLAS calls hopcap uses. All matrices are row-major.
+
+#include <cstdint>
+
+namespace hopcap::blas {
+
+/// C (m×n, ldc) := alpha · A (m×k, lda) · B(n×k, ldb)ᵀ + beta · C.
+void gemm_nt(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
+             std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
+             std::int64_t ldc);
+
+/// C (m×n, ldc) := alpha · A (m×k, lda) · B (k×n, ldb) + beta · C.
+void gemm_nn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
+             std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
+             std::int64_t ldc);
+
+/// C (m×n, ldc) := alpha · A (k×m, lda)ᵀ · B (k×n, ldb) + beta · C.
+void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
+             std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
+             std::int64_t ldc);
+
+/// Number of threads the BLAS library uses, and a one-line description of its build.
+int num_threads();
+const char* config_string();
+
+}  // namespace hopcap::blas
