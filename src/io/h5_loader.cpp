@@ -1,0 +1,130 @@
+// HDF5 datasets through the C API. HDF5's own error printing is silenced while we work; a
+// failure becomes one H5Error naming the file, the dataset, the step and HDF5's messages.
+#include <hdf5.h>
+
+#include <cmath>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "hopcap/error.hpp"
+#include "hopcap/io/loaders.hpp"
+
+namespace hopcap::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Turns off HDF5's automatic stack printing for its lifetime and restores it afterwards.
+class QuietErrors {
+ public:
+  QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  QuietErrors(const QuietErrors&) = delete;
+  QuietErrors& operator=(const QuietErrors&) = delete;
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// Owns one hid_t and closes it with the matching H5?close.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() {
+    if (id_ >= 0) closer_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  Closer closer_;
+};
+
+// The descriptions on HDF5's current error stack, outermost first, then clears it.
+std::string error_stack() {
+  std::vector<std::string> messages;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
+        auto& list = *static_cast<std::vector<std::string>*>(out);
+        if (err != nullptr && err->desc != nullptr && list.size() < 4) list.emplace_back(err->desc);
+        return 0;
+      },
+      &messages);
+  H5Eclear2(H5E_DEFAULT);
+  std::string joined;
+  for (const std::string& m : messages) joined += (joined.empty() ? "" : "; ") + m;
+  return joined.empty() ? std::string() : " (HDF5: " + joined + ")";
+}
+
+}  // namespace
+
+Matrix load_h5(const std::filesystem::path& path, const std::string& dataset) {
+  const std::string where = path.string() + ", dataset '" + dataset + "'";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw InputError(where + ": file not found");
+  if (fs::is_directory(path, ec)) throw InputError(where + ": is a directory, not a file");
+  if (dataset.empty()) throw InputError(where + ": no dataset name given");
+
+  const QuietErrors quiet;
+  const auto fail = [&](const std::string& what) -> void {
+    throw H5Error(where + ": " + what + error_stack());
+  };
+
+  const Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.valid()) fail("cannot open as an HDF5 file");
+  const Handle data(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!data.valid()) fail("dataset not found or not a dataset");
+
+  const Handle type(H5Dget_type(data.get()), H5Tclose);
+  if (!type.valid()) fail("cannot read the datatype");
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  if (type_class != H5T_INTEGER && type_class != H5T_FLOAT) {
+    fail("dataset is not numeric (HDF5 type class " + std::to_string(static_cast<int>(type_class)) +
+         "); expected integers or floats");
+  }
+
+  const Handle space(H5Dget_space(data.get()), H5Sclose);
+  if (!space.valid()) fail("cannot read the dataspace");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail("cannot read the dataspace rank");
+  if (rank != 1 && rank != 2) {
+    fail("dataset has rank " + std::to_string(rank) + "; expected 1 (one value per row) or 2");
+  }
+  hsize_t dims[2] = {0, 1};
+  if (H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0) fail("cannot read the extents");
+  // A 1-D dataset is a column: one scalar per row, like an IDX label file.
+  const hsize_t limit = hsize_t{1} << 40;
+  if (dims[0] == 0 || dims[1] == 0) fail("dataset is empty");
+  if (dims[0] > limit || dims[1] > limit / dims[0]) fail("dataset is too large");
+  Matrix out;
+  try {
+    out = Matrix(static_cast<std::int64_t>(dims[0]), static_cast<std::int64_t>(dims[1]));
+  } catch (const std::bad_alloc&) {
+    fail("dataset of " + std::to_string(dims[0]) + " x " + std::to_string(dims[1]) +
+         " values does not fit in memory");
+  }
+
+  if (H5Dread(data.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0) {
+    fail("reading the values as doubles failed");
+  }
+  for (std::size_t k = 0; k < out.data.size(); ++k) {
+    if (!std::isfinite(out.data[k])) {
+      const auto cols = static_cast<std::size_t>(out.cols);
+      fail("non-finite value at row " + std::to_string(k / cols) + ", column " +
+           std::to_string(k % cols));
+    }
+  }
+  return out;
+}
+
+}  // namespace hopcap::io

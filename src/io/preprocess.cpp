@@ -1,0 +1,125 @@
+// Preprocessing of loaded memory sets and the source-spec front end of the loaders.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "hopcap/error.hpp"
+#include "hopcap/io/loaders.hpp"
+#include "hopcap/rng.hpp"
+
+namespace hopcap::io {
+namespace {
+
+// Stream id reserved for subset shuffles, so they never share numbers with memory sets.
+constexpr std::uint64_t subset_stream_id = 0x5375627365744964ULL;
+
+Matrix seeded_subset(const Matrix& data, std::int64_t subset, std::uint64_t seed) {
+  const auto n = static_cast<std::size_t>(data.rows);
+  const auto k = static_cast<std::size_t>(subset);
+  std::vector<std::int64_t> order(n);
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  // Partial Fisher–Yates: the first k entries are a uniform k-subset of the rows.
+  rng::Stream stream(seed, subset_stream_id, 0);
+  for (std::size_t i = 0; i < k; ++i) {
+    const auto j = i + static_cast<std::size_t>(stream.below(n - i));
+    std::swap(order[i], order[j]);
+  }
+  order.resize(k);
+  std::sort(order.begin(), order.end());  // keep the file's order among the chosen rows
+  Matrix out(subset, data.cols);
+  for (std::int64_t i = 0; i < subset; ++i) {
+    const double* src = data.row(order[static_cast<std::size_t>(i)]);
+    std::copy(src, src + data.cols, out.row(i));
+  }
+  return out;
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
+                                                suffix) == 0;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+Matrix preprocess(Matrix data, const Preprocess& options) {
+  require(options.subset >= 0, "subset must be >= 0 (0 keeps every row), got " +
+                                   std::to_string(options.subset));
+  if (options.subset > 0) {
+    require(options.subset <= data.rows,
+            "subset of " + std::to_string(options.subset) + " rows requested but the data has " +
+                "only " + std::to_string(data.rows));
+    data = seeded_subset(data, options.subset, options.subset_seed);
+  }
+  if (options.scale_pixels) {
+    for (double& x : data.data) x = x / 127.5 - 1.0;
+  }
+  if (options.project_to_sphere) {
+    const std::vector<double> norms = row_norms(data);
+    for (std::int64_t i = 0; i < data.rows; ++i) {
+      const double norm = norms[static_cast<std::size_t>(i)];
+      if (!(norm > 0.0) || !std::isfinite(norm)) {
+        throw InputError("cannot project row " + std::to_string(i) +
+                         " onto the unit sphere: its norm is " + std::to_string(norm));
+      }
+      double* r = data.row(i);
+      for (std::int64_t j = 0; j < data.cols; ++j) r[j] /= norm;
+    }
+  }
+  return data;
+}
+
+Matrix load_source(std::string_view spec) {
+  const std::string quoted = "source '" + std::string(spec) + "'";
+  const auto colon = spec.find(':');
+  const bool has_colon = colon != std::string_view::npos;
+  const std::string kind = has_colon ? std::string(spec.substr(0, colon)) : std::string();
+  const std::string rest = has_colon ? std::string(spec.substr(colon + 1)) : std::string();
+  const auto need_path = [&](const std::string& path) {
+    if (path.empty()) throw ConfigError(quoted + ": no file path given");
+  };
+
+  if (kind == "idx") {
+    need_path(rest);
+    return load_idx(rest);
+  }
+  if (kind == "text") {
+    need_path(rest);
+    return load_text(rest, TextFormat::vectors);
+  }
+  if (kind == "sloane") {
+    need_path(rest);
+    return load_text(rest, TextFormat::sloane);
+  }
+  if (kind == "h5") {
+    // The dataset follows the last ':' (dataset paths never contain one; file paths may).
+    const auto split = rest.rfind(':');
+    if (split == std::string::npos || split == 0 || split + 1 == rest.size()) {
+      throw ConfigError(quoted + ": expected h5:PATH:DATASET");
+    }
+    return load_h5(rest.substr(0, split), rest.substr(split + 1));
+  }
+
+  // Anything else is a bare path whose format follows from its name.
+  const std::string path(spec);
+  need_path(path);
+  const std::string name = lower(std::filesystem::path(path).filename().string());
+  if (ends_with(name, ".h5") || ends_with(name, ".hdf5")) {
+    throw ConfigError(quoted + ": HDF5 files need a dataset: use h5:" + path + ":DATASET");
+  }
+  if (name.find(".idx") != std::string::npos || ends_with(name, "-ubyte") ||
+      ends_with(name, "-ubyte.gz")) {
+    return load_idx(path);
+  }
+  return load_text(path, TextFormat::automatic);
+}
+
+}  // namespace hopcap::io
