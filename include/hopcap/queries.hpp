@@ -1,0 +1,40 @@
+#pragma once
+// Query models: how a retrieval query is made from its target memory. Query q is a pure
+// function of (seed, q, target memory), so any rank can build any query.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "hopcap/matrix.hpp"
+
+namespace hopcap {
+
+enum class QueryKind {
+  angle,   ///< the point at angle `level` (degrees) from ξ_μ on the sphere of radius ‖ξ_μ‖,
+           ///< in a uniformly random direction orthogonal to ξ_μ
+  gauss,   ///< ξ_μ plus Gaussian noise of standard deviation `level` per coordinate
+  mask,    ///< ξ_μ with round(level·d) coordinates, chosen uniformly, set to zero
+  random,  ///< independent of any memory: uniform on the unit sphere (no target)
+};
+
+struct QueryModel {
+  QueryKind kind = QueryKind::angle;
+  double level = 0.0;
+
+  /// "angle:DEG" (0 ≤ DEG ≤ 180) | "gauss:SIGMA" (σ ≥ 0) | "mask:FRAC" (0 ≤ FRAC ≤ 1) |
+  /// "random"; throws ConfigError otherwise.
+  static QueryModel parse(std::string_view text);
+  std::string name() const;
+  bool has_target() const { return kind != QueryKind::random; }
+};
+
+/// Fills row i of `queries` (n×d) with query i of the model, aimed at memory targets[i]
+/// (ignored for random queries). Query i draws from a stream keyed by (seed, query_ids[i]).
+/// Pre: queries.rows == targets.size() == query_ids.size(), queries.cols == memories.cols.
+void make_queries(const QueryModel& model, const Matrix& memories,
+                  std::span<const std::int64_t> targets, std::span<const std::uint64_t> query_ids,
+                  std::uint64_t seed, Matrix& queries);
+
+}  // namespace hopcap

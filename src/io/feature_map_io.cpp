@@ -1,0 +1,123 @@
+#include "hopcap/io/feature_map_io.hpp"
+
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+#include "hopcap/error.hpp"
+
+namespace hopcap::io {
+namespace {
+
+// Owns one hid_t and closes it with the matching H5*close.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+// Silences HDF5's own stderr printing while hopcap reports errors itself.
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
+  throw H5Error("feature map '" + path.string() + "': " + what);
+}
+
+std::vector<double> read_dataset(hid_t file, const char* name, const std::filesystem::path& path,
+                                 std::vector<hsize_t>& dims) {
+  Handle dset(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
+  if (!dset.valid()) fail(path, std::string("cannot open dataset '") + name + "'");
+  Handle space(H5Dget_space(dset.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 1 || rank > 2) fail(path, std::string("dataset '") + name + "' must be 1-D or 2-D");
+  dims.assign(static_cast<std::size_t>(rank), 0);
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Handle type(H5Dget_type(dset.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+    fail(path, std::string("dataset '") + name + "' is not numeric");
+  }
+  hsize_t count = 1;
+  for (hsize_t v : dims) count *= v;
+  std::vector<double> data(static_cast<std::size_t>(count));
+  if (count > 0 &&
+      H5Dread(dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+    fail(path, std::string("cannot read dataset '") + name + "'");
+  }
+  return data;
+}
+
+void write_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dims,
+                   const double* data, const std::filesystem::path& path) {
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle dset(H5Dcreate2(file, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT),
+              H5Dclose);
+  if (!dset.valid()) fail(path, std::string("cannot create dataset '") + name + "'");
+  if (H5Dwrite(dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    fail(path, std::string("cannot write dataset '") + name + "'");
+  }
+}
+
+}  // namespace
+
+FeatureMap load_feature_map(const std::filesystem::path& path) {
+  QuietHdf5 quiet;
+  if (!std::filesystem::exists(path)) throw InputError("feature map '" + path.string() + "': no such file");
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.valid()) fail(path, "not a readable HDF5 file");
+  std::vector<hsize_t> dims;
+  FeatureMap map;
+  map.weight.data = read_dataset(file.get(), "W", path, dims);
+  if (dims.size() != 2) fail(path, "dataset 'W' must be 2-D (D_Phi x d)");
+  map.weight.rows = static_cast<std::int64_t>(dims[0]);
+  map.weight.cols = static_cast<std::int64_t>(dims[1]);
+  if (H5Lexists(file.get(), "b", H5P_DEFAULT) > 0) {
+    map.bias = read_dataset(file.get(), "b", path, dims);
+  }
+  try {
+    map.validate();
+  } catch (const ConfigError& e) {
+    fail(path, e.what());
+  }
+  return map;
+}
+
+void save_feature_map(const std::filesystem::path& path, const FeatureMap& map) {
+  map.validate();
+  QuietHdf5 quiet;
+  Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  if (!file.valid()) fail(path, "cannot create the file");
+  write_dataset(file.get(), "W",
+                {static_cast<hsize_t>(map.weight.rows), static_cast<hsize_t>(map.weight.cols)},
+                map.weight.data.data(), path);
+  if (map.has_bias()) {
+    write_dataset(file.get(), "b", {static_cast<hsize_t>(map.bias.size())}, map.bias.data(), path);
+  }
+}
+
+}  // namespace hopcap::io

@@ -1,0 +1,356 @@
+// Retrieval: tuned GEMM kernels against the naive twins, fixed points of well-separated codes,
+// failure far beyond capacity, CCCP energy descent, and the query models.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <vector>
+
+#include "hopcap/error.hpp"
+#include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/memories.hpp"
+#include "hopcap/queries.hpp"
+#include "reference/retrieval_ref.hpp"
+
+namespace hopcap {
+namespace {
+
+const std::vector<std::string> kSeparations = {"softmax", "sparsemax", "entmax15", "entmax:1.3"};
+
+double max_abs_diff(const Matrix& a, const Matrix& b) {
+  double m = 0.0;
+  for (std::size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(a.data[i] - b.data[i]));
+  return m;
+}
+
+FeatureMap random_map(std::int64_t dphi, std::int64_t d, bool bias, std::uint64_t seed) {
+  FeatureMap map{generate_memories(Distribution::gaussian, d, dphi, seed, 7), {}};
+  if (bias) {
+    const Matrix b = generate_memories(Distribution::gaussian, dphi, 1, seed, 8);
+    map.bias = b.data;
+  }
+  return map;
+}
+
+// ±e_i in R^d: a well-separated code (Δ_min = 1) with 2d memories.
+Matrix cross_polytope(std::int64_t d) {
+  Matrix x(2 * d, d);
+  for (std::int64_t i = 0; i < d; ++i) {
+    x(2 * i, i) = 1.0;
+    x(2 * i + 1, i) = -1.0;
+  }
+  return x;
+}
+
+TEST(Retrieval, TunedStepMatchesReferenceAtAwkwardSizes) {
+  for (std::int64_t m : {1, 2, 7, 33, 65}) {
+    for (std::int64_t b : {1, 2, 7, 33}) {
+      for (std::int64_t d : {3, 8}) {
+        const Matrix memories = generate_memories(Distribution::sphere, d, m, 11 + m, 0);
+        const Matrix states = generate_memories(Distribution::gaussian, d, b, 13 + b, 1);
+        for (const std::string& sep : kSeparations) {
+          for (int model = 0; model < 3; ++model) {
+            RetrievalSettings s;
+            s.beta = 3.7;
+            s.separation = Separation::parse(sep);
+            std::optional<FeatureMap> map;
+            if (model > 0) {
+              map = random_map(5, d, model == 2, 99);
+              s.khm_scores = model == 1 ? KhmScores::normalized : KhmScores::raw_features;
+            }
+            const Retriever r(memories, s, map);
+            Matrix z, next, p;
+            r.scores(states, z);
+            const Matrix z_ref = ref::retrieval_scores(memories, states, s.beta, map, s.khm_scores);
+            EXPECT_LT(max_abs_diff(z, z_ref), 1e-12 * (1.0 + std::abs(s.beta) * 10))
+                << "scores m=" << m << " b=" << b << " d=" << d << " " << sep << " model " << model;
+            r.step(states, next, p);
+            Matrix p_ref;
+            const Matrix next_ref = ref::retrieval_step(memories, states, s, map, p_ref);
+            EXPECT_LT(max_abs_diff(p, p_ref), 1e-12) << "weights m=" << m << " " << sep;
+            EXPECT_LT(max_abs_diff(next, next_ref), 1e-12) << "update m=" << m << " " << sep;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Retrieval, EveryMemoryOfAWellSeparatedCodeIsAFixedPointAtLargeBeta) {
+  const Matrix code = cross_polytope(8);  // Δ_min = 1, m = 1
+  for (const std::string& sep : kSeparations) {
+    RetrievalSettings s;
+    s.beta = 60.0;  // softmax error bound 2m(M−1)e^{−βΔ} = 30e^{−60} ≈ 3e−25
+    s.separation = Separation::parse(sep);
+    const Retriever r(code, s);
+    Matrix next, p;
+    r.step(code, next, p);
+    EXPECT_LT(max_abs_diff(next, code), 1e-15) << sep;
+  }
+}
+
+TEST(Retrieval, AnglePerturbedQueriesInsideTheBasinReturnToTheirMemory) {
+  const Matrix code = cross_polytope(8);
+  const std::int64_t n = 4 * code.rows;
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    targets[static_cast<std::size_t>(i)] = i % code.rows;
+    ids[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  }
+  Matrix queries(n, code.cols);
+  make_queries(QueryModel::parse("angle:25"), code, targets, ids, 5, queries);
+  for (const std::string& sep : kSeparations) {
+    RetrievalSettings s;
+    s.beta = 40.0;
+    s.separation = Separation::parse(sep);
+    s.epsilon = 1e-6;
+    const Retriever r(code, s);
+    Matrix states = queries;
+    std::vector<QueryOutcome> out(static_cast<std::size_t>(n));
+    r.run(states, targets, out);
+    const RetrievalSummary summary = summarize(out, code.rows);
+    EXPECT_EQ(summary.retrieved, n) << sep;
+    EXPECT_EQ(summary.converged, n) << sep;
+    EXPECT_EQ(summary.metastable_histogram[1], n) << sep;
+  }
+}
+
+TEST(Retrieval, RandomMemoriesFarBeyondCapacityAreNotRetrieved) {
+  const std::int64_t d = 8, m = 10000, n = 200;
+  const Matrix memories = generate_memories(Distribution::sphere, d, m, 2024, 0);
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    targets[static_cast<std::size_t>(i)] = (i * 37) % m;
+    ids[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  }
+  Matrix states(n, d);
+  make_queries(QueryModel::parse("angle:0"), memories, targets, ids, 1, states);
+  RetrievalSettings s;
+  s.beta = 1.0;
+  const Retriever r(memories, s);
+  std::vector<QueryOutcome> out(static_cast<std::size_t>(n));
+  r.run(states, targets, out);
+  const RetrievalSummary summary = summarize(out, m);
+  // At β = 1 the softmax over 10^4 near-orthogonal memories is close to uniform: the dynamics
+  // collapse to the global average, far from every memory, and no weight reaches the 0.01
+  // threshold of the metastable-size definition.
+  EXPECT_EQ(summary.retrieved, 0);
+  EXPECT_GT(summary.distance_mean, 0.9);
+  EXPECT_EQ(summary.metastable_histogram[0], n);
+}
+
+TEST(Retrieval, CccpUpdateNeverIncreasesTheMhmEnergy) {
+  const Matrix memories = generate_memories(Distribution::sphere, 6, 25, 77, 0);
+  const Matrix starts = generate_memories(Distribution::gaussian, 6, 20, 78, 0);
+  for (const std::string& sep : kSeparations) {
+    for (double beta : {0.5, 4.0, 30.0}) {
+      RetrievalSettings s;
+      s.beta = beta;
+      s.separation = Separation::parse(sep);
+      const Retriever r(memories, s);
+      Matrix x = starts, next, p;
+      for (int t = 0; t < 6; ++t) {
+        r.step(x, next, p);
+        for (std::int64_t i = 0; i < x.rows; ++i) {
+          const double before = r.energy(x.row_span(i));
+          const double after = r.energy(next.row_span(i));
+          EXPECT_LE(after, before + 1e-12 * (1.0 + std::abs(before))) << sep << " beta=" << beta;
+        }
+        x = next;
+      }
+    }
+  }
+}
+
+TEST(Retrieval, SoftmaxEnergyMatchesTheClosedForm) {
+  const Matrix memories = generate_memories(Distribution::gaussian, 5, 9, 3, 0);
+  const Matrix states = generate_memories(Distribution::gaussian, 5, 4, 4, 0);
+  for (double beta : {0.1, 1.0, 250.0}) {
+    RetrievalSettings s;
+    s.beta = beta;
+    const Retriever r(memories, s);
+    for (std::int64_t i = 0; i < states.rows; ++i) {
+      const double expected = ref::softmax_mhm_energy(memories, states.row(i), beta);
+      EXPECT_NEAR(r.energy(states.row_span(i)), expected, 1e-12 * (1.0 + std::abs(expected)));
+    }
+  }
+}
+
+TEST(Retrieval, KhmWithIdentityMapScoresUnitStatesLikeTheMhm) {
+  const std::int64_t d = 7;
+  const Matrix memories = generate_memories(Distribution::sphere, d, 12, 5, 0);
+  const Matrix states = generate_memories(Distribution::sphere, d, 6, 6, 0);
+  RetrievalSettings s;
+  s.beta = 2.5;
+  const Retriever mhm(memories, s);
+  const Retriever khm(memories, s, identity_feature_map(d, d));
+  Matrix a, b;
+  mhm.scores(states, a);
+  khm.scores(states, b);
+  EXPECT_LT(max_abs_diff(a, b), 1e-14);
+}
+
+TEST(Retrieval, BlockSizeDoesNotChangeOutcomes) {
+  const Matrix memories = generate_memories(Distribution::sphere, 6, 40, 8, 0);
+  const std::int64_t n = 23;
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  std::iota(targets.begin(), targets.end(), 0);
+  std::iota(ids.begin(), ids.end(), 0);
+  Matrix queries(n, 6);
+  make_queries(QueryModel::parse("gauss:0.2"), memories, targets, ids, 9, queries);
+  std::vector<std::vector<QueryOutcome>> results;
+  std::vector<Matrix> finals;
+  for (std::int64_t block : {0, 1, 5, 23}) {
+    RetrievalSettings s;
+    s.beta = 8.0;
+    s.block_size = block;
+    s.separation = Separation::parse("entmax15");
+    const Retriever r(memories, s);
+    Matrix states = queries;
+    std::vector<QueryOutcome> out(static_cast<std::size_t>(n));
+    r.run(states, targets, out);
+    results.push_back(out);
+    finals.push_back(states);
+  }
+  for (std::size_t k = 1; k < results.size(); ++k) {
+    EXPECT_LT(max_abs_diff(finals[k], finals[0]), 1e-12);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto& a = results[k][static_cast<std::size_t>(i)];
+      const auto& b = results[0][static_cast<std::size_t>(i)];
+      EXPECT_EQ(a.iterations, b.iterations);
+      EXPECT_EQ(a.argmax, b.argmax);
+      EXPECT_EQ(a.retrieved, b.retrieved);
+      EXPECT_EQ(a.metastable_size, b.metastable_size);
+      EXPECT_NEAR(a.energy, b.energy, 1e-12);
+    }
+  }
+}
+
+TEST(Retrieval, OneIterationBudgetStopsEveryQueryAfterOneUpdate) {
+  const Matrix memories = generate_memories(Distribution::sphere, 4, 10, 1, 0);
+  const std::int64_t n = 10;
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  std::iota(targets.begin(), targets.end(), 0);
+  std::iota(ids.begin(), ids.end(), 0);
+  Matrix states(n, 4);
+  make_queries(QueryModel::parse("random"), memories, targets, ids, 2, states);
+  RetrievalSettings s;
+  s.beta = 0.01;
+  s.max_iterations = 1;
+  const Retriever r(memories, s);
+  std::vector<std::int64_t> none(static_cast<std::size_t>(n), -1);
+  std::vector<QueryOutcome> out(static_cast<std::size_t>(n));
+  r.run(states, none, out);
+  for (const QueryOutcome& o : out) {
+    EXPECT_EQ(o.iterations, 1);
+    EXPECT_FALSE(o.retrieved);
+    // β = 0.01: every weight is ≈ 1/10 > 0.01, so the metastable state spans all memories.
+    EXPECT_EQ(o.metastable_size, 10);
+  }
+}
+
+TEST(Retrieval, BadSettingsAreRejected) {
+  const Matrix memories = generate_memories(Distribution::sphere, 3, 4, 1, 0);
+  RetrievalSettings s;
+  s.beta = 0.0;
+  EXPECT_THROW(Retriever(memories, s), ConfigError);
+  s.beta = 1.0;
+  s.max_iterations = 0;
+  EXPECT_THROW(Retriever(memories, s), ConfigError);
+  s.max_iterations = 10;
+  EXPECT_THROW(Retriever(memories, s, identity_feature_map(4, 2)), ConfigError);
+}
+
+TEST(Queries, AngleQueriesSitAtTheRequestedAngleOnTheMemorySphere) {
+  const Matrix memories = generate_memories(Distribution::gaussian, 9, 5, 3, 0);
+  for (double deg : {0.0, 10.0, 45.0, 90.0, 170.0}) {
+    std::vector<std::int64_t> targets = {0, 1, 2, 3, 4, 0, 1};
+    std::vector<std::uint64_t> ids = {0, 1, 2, 3, 4, 5, 6};
+    Matrix q(7, 9);
+    make_queries(QueryModel{QueryKind::angle, deg}, memories, targets, ids, 4, q);
+    for (std::int64_t i = 0; i < q.rows; ++i) {
+      const double* xi = memories.row(targets[static_cast<std::size_t>(i)]);
+      double dot = 0, nx = 0, nq = 0;
+      for (std::int64_t j = 0; j < 9; ++j) {
+        dot += xi[j] * q(i, j);
+        nx += xi[j] * xi[j];
+        nq += q(i, j) * q(i, j);
+      }
+      EXPECT_NEAR(std::sqrt(nq), std::sqrt(nx), 1e-12);
+      EXPECT_NEAR(dot / std::sqrt(nx * nq), std::cos(deg * std::numbers::pi / 180), 1e-12);
+    }
+  }
+}
+
+TEST(Queries, MaskZeroesTheRequestedNumberOfCoordinates) {
+  const Matrix memories = generate_memories(Distribution::binary, 20, 3, 3, 0);  // no zero entries
+  std::vector<std::int64_t> targets = {0, 1, 2};
+  std::vector<std::uint64_t> ids = {0, 1, 2};
+  Matrix q(3, 20);
+  make_queries(QueryModel::parse("mask:0.35"), memories, targets, ids, 4, q);
+  for (std::int64_t i = 0; i < 3; ++i) {
+    int zeros = 0;
+    for (std::int64_t j = 0; j < 20; ++j) {
+      if (q(i, j) == 0.0) {
+        ++zeros;
+      } else {
+        EXPECT_EQ(q(i, j), memories(i, j));
+      }
+    }
+    EXPECT_EQ(zeros, 7);
+  }
+}
+
+TEST(Queries, GaussianNoiseHasTheRequestedSpread) {
+  const Matrix memories = generate_memories(Distribution::sphere, 50, 1, 3, 0);
+  const std::int64_t n = 400;
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n), 0);
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  std::iota(ids.begin(), ids.end(), 0);
+  Matrix q(n, 50);
+  make_queries(QueryModel::parse("gauss:0.3"), memories, targets, ids, 4, q);
+  double sum = 0, sum2 = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < 50; ++j) {
+      const double e = q(i, j) - memories(0, j);
+      sum += e;
+      sum2 += e * e;
+    }
+  }
+  const double count = static_cast<double>(n * 50);
+  EXPECT_NEAR(sum / count, 0.0, 0.01);                // sd of the mean 0.3/√20000 ≈ 0.002
+  EXPECT_NEAR(std::sqrt(sum2 / count), 0.3, 0.006);  // relative sd ≈ 1/√40000
+}
+
+TEST(Queries, QueryDependsOnlyOnSeedAndIdNotOnBatchOrder) {
+  const Matrix memories = generate_memories(Distribution::sphere, 5, 4, 3, 0);
+  std::vector<std::int64_t> t1 = {0, 1, 2, 3};
+  std::vector<std::uint64_t> i1 = {10, 11, 12, 13};
+  std::vector<std::int64_t> t2 = {3, 1};
+  std::vector<std::uint64_t> i2 = {13, 11};
+  Matrix a(4, 5), b(2, 5);
+  make_queries(QueryModel::parse("angle:30"), memories, t1, i1, 8, a);
+  make_queries(QueryModel::parse("angle:30"), memories, t2, i2, 8, b);
+  for (std::int64_t j = 0; j < 5; ++j) {
+    EXPECT_EQ(a(3, j), b(0, j));
+    EXPECT_EQ(a(1, j), b(1, j));
+  }
+}
+
+TEST(Queries, ParseRejectsBadModels) {
+  EXPECT_THROW(QueryModel::parse("angle:200"), ConfigError);
+  EXPECT_THROW(QueryModel::parse("gauss:-1"), ConfigError);
+  EXPECT_THROW(QueryModel::parse("mask:1.5"), ConfigError);
+  EXPECT_THROW(QueryModel::parse("mask:x"), ConfigError);
+  EXPECT_THROW(QueryModel::parse("noise"), ConfigError);
+  EXPECT_EQ(QueryModel::parse("angle:12.5").name(), "angle:12.5");
+  EXPECT_EQ(QueryModel::parse("random").name(), "random");
+}
+
+}  // namespace
+}  // namespace hopcap
