@@ -1,0 +1,14 @@
+#pragma once
+// Subcommands of the hopcap executable. Each registers its options on the app and runs from
+// the CLI11 callback; results go to stdout as one JSON object (or a readable summary for demo),
+// errors propagate as hopcap::Error to main, which prints one line and exits non-zero.
+
+#include <CLI/CLI.hpp>
+
+namespace hopcap::cli {
+
+void register_codes(CLI::App& app);
+void register_retrieve(CLI::App& app);
+void register_demo(CLI::App& app);
+
+}  // namespace hopcap::cli

@@ -1,0 +1,137 @@
+// hopcap retrieve: one configuration of MHM or KHM retrieval, summarised as one JSON object.
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/memory_source.hpp"
+#include "cli/report.hpp"
+#include "hopcap/error.hpp"
+#include "hopcap/io/feature_map_io.hpp"
+#include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/queries.hpp"
+
+namespace hopcap::cli {
+namespace {
+
+struct RetrieveOptions {
+  MemoryOptions memories;
+  double beta = 8.0;
+  std::string separation = "softmax";
+  std::string query = "angle:20";
+  std::int64_t queries_per_memory = 1;
+  std::int64_t random_queries = 0;
+  int max_iterations = 100;
+  double tolerance = 1e-10;
+  double epsilon = 1e-2;
+  std::int64_t block = 0;
+  std::string feature_map;
+  std::string khm_scores = "normalized";
+};
+
+void run_retrieve(const RetrieveOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  nlohmann::ordered_json out;
+  out["command"] = "retrieve";
+  nlohmann::ordered_json memories_json;
+  const Matrix memories = load_memories(o.memories, memories_json);
+
+  RetrievalSettings settings;
+  settings.beta = o.beta;
+  settings.separation = Separation::parse(o.separation);
+  settings.max_iterations = o.max_iterations;
+  settings.tolerance = o.tolerance;
+  settings.epsilon = o.epsilon;
+  settings.block_size = o.block;
+  if (o.khm_scores == "normalized") {
+    settings.khm_scores = KhmScores::normalized;
+  } else if (o.khm_scores == "raw") {
+    settings.khm_scores = KhmScores::raw_features;
+  } else {
+    throw ConfigError("--khm-scores must be normalized or raw, got '" + o.khm_scores + "'");
+  }
+  const QueryModel query = QueryModel::parse(o.query);
+  require(o.queries_per_memory >= 1, "--queries-per-memory must be >= 1");
+  require(o.random_queries >= 0, "--random-queries must be >= 0");
+
+  std::optional<FeatureMap> map;
+  if (!o.feature_map.empty()) map = io::load_feature_map(o.feature_map);
+  const Retriever retriever(memories, settings, map);
+
+  // Query i aims at memory i / R (R queries per memory); random queries have no target.
+  const std::int64_t n = query.has_target()
+                              ? memories.rows * o.queries_per_memory
+                              : (o.random_queries > 0 ? o.random_queries : memories.rows);
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n), -1);
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  std::iota(ids.begin(), ids.end(), std::uint64_t{0});
+  if (query.has_target()) {
+    for (std::int64_t i = 0; i < n; ++i) targets[static_cast<std::size_t>(i)] = i / o.queries_per_memory;
+  }
+  Matrix states(n, memories.cols);
+  make_queries(query, memories, targets, ids, o.memories.seed, states);
+  std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));
+  retriever.run(states, targets, outcomes);
+  const RetrievalSummary summary = summarize(outcomes, memories.rows);
+
+  nlohmann::ordered_json settings_json;
+  settings_json["model"] = map ? "khm" : "mhm";
+  settings_json["beta"] = o.beta;
+  settings_json["sep"] = settings.separation.name();
+  settings_json["query"] = query.name();
+  settings_json["queries"] = n;
+  settings_json["t_max"] = o.max_iterations;
+  settings_json["tol"] = o.tolerance;
+  settings_json["epsilon"] = o.epsilon;
+  settings_json["seed"] = o.memories.seed;
+  if (map) {
+    settings_json["feature_map"] = o.feature_map;
+    settings_json["D_phi"] = map->feature_dim();
+    settings_json["bias"] = map->has_bias();
+    settings_json["khm_scores"] = o.khm_scores;
+  }
+  out["settings"] = settings_json;
+  memories_json["separation"] = separation_json(memories, map ? &*map : nullptr);
+  out["memories"] = memories_json;
+  out["summary"] = summary_json(summary);
+  out["theory"] = well_separation_json(memories, o.beta, map ? &*map : nullptr);
+  out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << out.dump(2) << std::endl;
+}
+
+}  // namespace
+
+void register_retrieve(CLI::App& app) {
+  auto options = std::make_shared<RetrieveOptions>();
+  CLI::App* cmd = app.add_subcommand("retrieve", "run MHM/KHM retrieval for one configuration");
+  add_memory_options(*cmd, options->memories);
+  cmd->add_option("--beta", options->beta, "inverse temperature beta > 0")->capture_default_str();
+  cmd->add_option("--sep", options->separation, "softmax | sparsemax | entmax15 | entmax:ALPHA")
+      ->capture_default_str();
+  cmd->add_option("--query", options->query, "angle:DEG | gauss:SIGMA | mask:FRAC | random")
+      ->capture_default_str();
+  cmd->add_option("--queries-per-memory", options->queries_per_memory,
+                  "queries aimed at each memory")->capture_default_str();
+  cmd->add_option("--random-queries", options->random_queries,
+                  "number of random queries (query model random; default M)");
+  cmd->add_option("--t-max", options->max_iterations, "maximum number of updates")->capture_default_str();
+  cmd->add_option("--tol", options->tolerance, "convergence tolerance on ||x_{t+1} - x_t||")
+      ->capture_default_str();
+  cmd->add_option("--epsilon", options->epsilon, "retrieval radius ||x_T - xi|| <= epsilon")
+      ->capture_default_str();
+  cmd->add_option("--block", options->block, "queries per GEMM block (0 = automatic)")
+      ->capture_default_str();
+  cmd->add_option("--feature-map", options->feature_map,
+                  "HDF5 file with W (D_Phi x d) and optional b: run the KHM");
+  cmd->add_option("--khm-scores", options->khm_scores,
+                  "normalized (paper) | raw (official code's unnormalised features)")
+      ->capture_default_str();
+  cmd->callback([options] { run_retrieve(*options); });
+}
+
+}  // namespace hopcap::cli
