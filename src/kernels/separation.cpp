@@ -83,10 +83,13 @@ void softmax(std::span<const double> z, std::span<double> p) {
   for (std::size_t i = 0; i < n; ++i) p[i] *= inv;
 }
 
-// Sparsemax (Martins & Astudillo 2016): p = [z − τ]_+, τ from the sorted scores.
+// Sparsemax (Martins & Astudillo 2016): p = [z − τ]_+, τ from the sorted scores. Scores are
+// shifted by their maximum first, so τ is computed from differences of order one and stays
+// exact for scores of any magnitude (β·s up to 10⁴ and beyond).
 void sparsemax(std::span<const double> z, std::span<double> p, std::vector<double>& sorted) {
-  max_finite(z);
-  sorted.assign(z.begin(), z.end());
+  const double zmax = max_finite(z);
+  sorted.resize(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) sorted[i] = z[i] - zmax;
   std::sort(sorted.begin(), sorted.end(), std::greater<>());
   double cumulative = 0.0;
   double tau = 0.0;
@@ -99,7 +102,7 @@ void sparsemax(std::span<const double> z, std::span<double> p, std::vector<doubl
       break;
     }
   }
-  for (std::size_t i = 0; i < z.size(); ++i) p[i] = std::max(z[i] - tau, 0.0);
+  for (std::size_t i = 0; i < z.size(); ++i) p[i] = std::max((z[i] - zmax) - tau, 0.0);
 }
 
 // 1.5-entmax (Peters, Niculae & Martins 2019): p = [z/2 − τ]_+², τ solved exactly per support
@@ -126,35 +129,37 @@ void entmax15(std::span<const double> z, std::span<double> p, std::vector<double
     const double candidate = mean - std::sqrt(delta);
     if (candidate <= s) {
       ++support;
-      if (support == k + 1) tau = candidate + shift;
+      if (support == k + 1) tau = candidate;  // relative to the shift
     }
   }
   if (support == 0) throw KernelError("entmax15: empty support (non-finite scores?)");
   for (std::size_t i = 0; i < n; ++i) {
-    const double t = std::max(0.5 * z[i] - tau, 0.0);
+    const double t = std::max((0.5 * z[i] - shift) - tau, 0.0);
     p[i] = t * t;
   }
 }
 
 // General α-entmax: p_i ∝ [z_i − t]_+^{1/(α−1)} with t the root of
 // Σ [(α−1)(z_i − t)]_+^{1/(α−1)} = 1, found by bisection until the bracket stops shrinking.
-// Working with t = θ/(α−1) keeps the precision as α → 1.
+// Working with t = θ/(α−1) keeps the precision as α → 1; working with z − max z keeps it for
+// scores of any magnitude.
 void entmax_bisect(double alpha, std::span<const double> z, std::span<double> p) {
   const double zmax = max_finite(z);
   const std::size_t n = z.size();
   const double am1 = alpha - 1.0;
   const double exponent = 1.0 / am1;
+  auto weight = [&](std::size_t i, double t) {
+    const double u = am1 * ((z[i] - zmax) - t);
+    return u > 0.0 ? std::pow(u, exponent) : 0.0;
+  };
   auto mass = [&](double t) {
     double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double u = am1 * (z[i] - t);
-      if (u > 0.0) s += std::pow(u, exponent);
-    }
+    for (std::size_t i = 0; i < n; ++i) s += weight(i, t);
     return s;
   };
   // At t_lo the largest entry alone has mass 1; at t_hi every entry has mass ≤ 1/n.
-  double lo = zmax - 1.0 / am1;
-  double hi = zmax - std::pow(1.0 / static_cast<double>(n), am1) / am1;
+  double lo = -1.0 / am1;
+  double hi = -std::pow(1.0 / static_cast<double>(n), am1) / am1;
   for (int iter = 0; iter < 2000; ++iter) {
     const double mid = 0.5 * (lo + hi);
     if (mid <= lo || mid >= hi) break;
@@ -166,8 +171,7 @@ void entmax_bisect(double alpha, std::span<const double> z, std::span<double> p)
   }
   double total = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double u = am1 * (z[i] - lo);
-    p[i] = u > 0.0 ? std::pow(u, exponent) : 0.0;
+    p[i] = weight(i, lo);
     total += p[i];
   }
   for (std::size_t i = 0; i < n; ++i) p[i] /= total;
