@@ -9,6 +9,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
   libopenblas-dev
+  libopenblas-openmp-dev
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev zlib1g-dev
   python3-h5py python3-numpy python3-xarray python3-h5netcdf

@@ -44,4 +44,13 @@ void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
 int num_threads() { return openblas_get_num_threads(); }
 const char* config_string() { return openblas_get_config(); }
 
+const char* threading_mode() {
+  switch (openblas_get_parallel()) {
+    case 0: return "sequential";
+    case 1: return "pthreads";
+    case 2: return "openmp";
+    default: return "unknown";
+  }
+}
+
 }  // namespace hopcap::blas

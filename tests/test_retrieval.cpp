@@ -77,6 +77,35 @@ TEST(Retrieval, TunedStepMatchesReferenceAtAwkwardSizes) {
   }
 }
 
+TEST(Retrieval, PanelledAdvanceMatchesReferenceAtAwkwardSizes) {
+  // advance() splits the rows into thread panels (several when M is large) and falls back to
+  // one GEMM pair for fewer rows than 2 × threads: every path must give the reference update.
+  for (std::int64_t m : {1, 7, 65, 1100, 3000}) {
+    for (std::int64_t b : {1, 2, 7, 33, 65, 130}) {
+      const std::int64_t d = 6;
+      const Matrix memories = generate_memories(Distribution::sphere, d, m, 21 + m, 0);
+      const Matrix states = generate_memories(Distribution::gaussian, d, b, 23 + b, 1);
+      for (const std::string& sep : kSeparations) {
+        for (int model = 0; model < 2; ++model) {
+          RetrievalSettings s;
+          s.beta = 5.5;
+          s.separation = Separation::parse(sep);
+          std::optional<FeatureMap> map;
+          if (model > 0) map = random_map(4, d, false, 98);
+          const Retriever r(memories, s, map);
+          Matrix next;
+          r.advance(states, next);
+          Matrix p_ref;
+          const Matrix next_ref = ref::retrieval_step(memories, states, s, map, p_ref);
+          ASSERT_EQ(next.rows, b);
+          EXPECT_LT(max_abs_diff(next, next_ref), 1e-12)
+              << "m=" << m << " b=" << b << " " << sep << " model " << model;
+        }
+      }
+    }
+  }
+}
+
 TEST(Retrieval, EveryMemoryOfAWellSeparatedCodeIsAFixedPointAtLargeBeta) {
   const Matrix code = cross_polytope(8);  // Δ_min = 1, m = 1
   for (const std::string& sep : kSeparations) {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include <omp.h>
+
 #include "hopcap/blas.hpp"
 #include "hopcap/error.hpp"
 
@@ -13,6 +15,9 @@ namespace {
 
 // Auto block size keeps one block's score matrix near 2^22 doubles (32 MiB).
 constexpr std::int64_t kScoresPerBlock = std::int64_t{1} << 22;
+// Scores per thread panel in advance(): 2 × 256 KiB (scores and weights) fit in L2.
+constexpr std::int64_t kPanelScores = std::int64_t{1} << 15;
+constexpr std::int64_t kMinPanelRows = 32;
 
 double squared_norm(const double* x, std::int64_t n) {
   double s = 0.0;
@@ -68,16 +73,22 @@ std::int64_t Retriever::block_rows() const {
 void Retriever::scores(const Matrix& states, Matrix& out) const {
   if (states.cols != dim()) throw KernelError("scores: state dimension does not match d");
   if (out.rows != states.rows || out.cols != memory_count()) out = Matrix(states.rows, memory_count());
+  scores_rows(states.data.data(), states.rows, out.data.data());
+}
+
+void Retriever::scores_rows(const double* states, std::int64_t rows, double* out) const {
   if (!feature_map_) {
-    blas::gemm_nt(states.rows, memory_count(), dim(), settings_.beta, states.data.data(), dim(),
-                  memories_.data.data(), dim(), 0.0, out.data.data(), memory_count());
+    blas::gemm_nt(rows, memory_count(), dim(), settings_.beta, states, dim(),
+                  memories_.data.data(), dim(), 0.0, out, memory_count());
     return;
   }
-  Matrix features = apply_feature_map(*feature_map_, states);
+  Matrix x(rows, dim());
+  std::copy_n(states, rows * dim(), x.data.begin());
+  Matrix features = apply_feature_map(*feature_map_, x);
   if (settings_.khm_scores == KhmScores::normalized) normalize_features(features);
-  blas::gemm_nt(states.rows, memory_count(), features.cols, settings_.beta, features.data.data(),
-                features.cols, memory_features_.data.data(), memory_features_.cols, 0.0,
-                out.data.data(), memory_count());
+  blas::gemm_nt(rows, memory_count(), features.cols, settings_.beta, features.data.data(),
+                features.cols, memory_features_.data.data(), memory_features_.cols, 0.0, out,
+                memory_count());
 }
 
 void Retriever::step(const Matrix& states, Matrix& next, Matrix& probabilities) const {
@@ -93,6 +104,44 @@ void Retriever::step(const Matrix& states, Matrix& next, Matrix& probabilities, 
   if (next.rows != states.rows || next.cols != dim()) next = Matrix(states.rows, dim());
   blas::gemm_nn(states.rows, dim(), memory_count(), 1.0, probabilities.data.data(),
                 memory_count(), memories_.data.data(), dim(), 0.0, next.data.data(), dim());
+}
+
+void Retriever::advance(const Matrix& states, Matrix& next) const {
+  if (states.cols != dim()) throw KernelError("advance: state dimension does not match d");
+  const std::int64_t n = states.rows;
+  const std::int64_t m = memory_count();
+  const std::int64_t d = dim();
+  if (next.rows != n || next.cols != d) next = Matrix(n, d);
+  const std::int64_t threads = omp_get_max_threads();
+  if (n < 2 * threads) {
+    Matrix p, z;
+    step(states, next, p, z);
+    return;
+  }
+  // Panels of about kPanelScores scores stay in a core's L2 cache through all three phases.
+  // At least kMinPanelRows rows, or the GEMMs degrade to matrix-vector speed.
+  const std::int64_t panel = std::min(std::max(kPanelScores / m, kMinPanelRows), (n + threads - 1) / threads);
+  const std::int64_t panels = (n + panel - 1) / panel;
+  std::string error;
+#pragma omp parallel default(none) shared(states, next, n, m, d, panel, panels, error)
+  {
+    std::vector<double> z(static_cast<std::size_t>(panel * m));
+    std::vector<double> p(z.size());
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < panels; ++c) {
+      try {
+        const std::int64_t first = c * panel;
+        const std::int64_t rows = std::min(panel, n - first);
+        scores_rows(states.row(first), rows, z.data());
+        kernels::separate_rows(settings_.separation, z.data(), rows, m, p.data());
+        blas::gemm_nn(rows, d, m, 1.0, p.data(), m, memories_.data.data(), d, 0.0, next.row(first), d);
+      } catch (const std::exception& e) {
+#pragma omp critical(hopcap_advance_error)
+        if (error.empty()) error = e.what();
+      }
+    }
+  }
+  if (!error.empty()) throw KernelError(error);
 }
 
 double Retriever::energy(std::span<const double> state) const {
@@ -147,14 +196,14 @@ void Retriever::run_block(Matrix& states, std::span<const std::int64_t> targets,
   // Queries still moving; converged ones are frozen so they cost nothing further.
   std::vector<std::int64_t> active(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) active[static_cast<std::size_t>(i)] = i;
-  Matrix current, next, probabilities, z;
+  Matrix current, next, z;
   for (int t = 0; t < settings_.max_iterations && !active.empty(); ++t) {
     const auto na = static_cast<std::int64_t>(active.size());
     current = Matrix(na, d);
     for (std::int64_t a = 0; a < na; ++a) {
       std::copy_n(states.row(active[static_cast<std::size_t>(a)]), d, current.row(a));
     }
-    step(current, next, probabilities, z);
+    advance(current, next);
     std::vector<std::int64_t> still_active;
     still_active.reserve(active.size());
     for (std::int64_t a = 0; a < na; ++a) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hopcap/error.hpp"
+#include "hopcap/kernels/exp.hpp"
 
 namespace hopcap {
 
@@ -72,15 +73,10 @@ double max_finite(std::span<const double> z) {
 
 void softmax(std::span<const double> z, std::span<double> p) {
   const double zmax = max_finite(z);
-  const std::size_t n = z.size();
-  double sum = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double e = std::exp(z[i] - zmax);  // ≤ 1: no overflow; the max contributes exactly 1
-    p[i] = e;
-    sum += e;
-  }
+  // exp(z − max) ≤ 1: no overflow; the maximum contributes exactly 1, so sum ≥ 1.
+  const double sum = exp_shifted_sum(z.data(), zmax, static_cast<std::int64_t>(z.size()), p.data());
   const double inv = 1.0 / sum;
-  for (std::size_t i = 0; i < n; ++i) p[i] *= inv;
+  for (std::size_t i = 0; i < z.size(); ++i) p[i] *= inv;
 }
 
 // Sparsemax (Martins & Astudillo 2016): p = [z − τ]_+, τ from the sorted scores. Scores are
@@ -88,8 +84,12 @@ void softmax(std::span<const double> z, std::span<double> p) {
 // exact for scores of any magnitude (β·s up to 10⁴ and beyond).
 void sparsemax(std::span<const double> z, std::span<double> p, std::vector<double>& sorted) {
   const double zmax = max_finite(z);
-  sorted.resize(z.size());
-  for (std::size_t i = 0; i < z.size(); ++i) sorted[i] = z[i] - zmax;
+  // The largest weight is at most 1, so τ ≥ max − 1: only scores above max − 1 can be in the
+  // support, and only they need sorting (a few of thousands at typical β).
+  sorted.clear();
+  for (double v : z) {
+    if (v - zmax > -1.0) sorted.push_back(v - zmax);
+  }
   std::sort(sorted.begin(), sorted.end(), std::greater<>());
   double cumulative = 0.0;
   double tau = 0.0;
@@ -108,17 +108,20 @@ void sparsemax(std::span<const double> z, std::span<double> p, std::vector<doubl
 // 1.5-entmax (Peters, Niculae & Martins 2019): p = [z/2 − τ]_+², τ solved exactly per support
 // size from the mean and variance of the largest k scores.
 void entmax15(std::span<const double> z, std::span<double> p, std::vector<double>& sorted) {
-  max_finite(z);
-  const std::size_t n = z.size();
-  sorted.resize(n);
-  for (std::size_t i = 0; i < n; ++i) sorted[i] = 0.5 * z[i];
-  std::sort(sorted.begin(), sorted.end(), std::greater<>());
   // Shift by the maximum so sums of squares stay well-conditioned for large scores.
-  const double shift = sorted[0];
+  const double shift = 0.5 * max_finite(z);
+  const std::size_t n = z.size();
+  // The largest weight is at most 1, so τ ≥ max/2 − 1: only entries above that threshold can be
+  // in the support (or change its size count below), and only they need sorting.
+  sorted.clear();
+  for (double v : z) {
+    if (0.5 * v - shift > -1.0) sorted.push_back(0.5 * v);
+  }
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
   // Support size = number of k with τ_k ≤ s_(k); τ* = τ at that size.
   double sum = 0.0, sum_sq = 0.0, tau = 0.0;
   std::size_t support = 0;
-  for (std::size_t k = 0; k < n; ++k) {
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
     const double s = sorted[k] - shift;
     sum += s;
     sum_sq += s * s;
@@ -143,18 +146,25 @@ void entmax15(std::span<const double> z, std::span<double> p, std::vector<double
 // Σ [(α−1)(z_i − t)]_+^{1/(α−1)} = 1, found by bisection until the bracket stops shrinking.
 // Working with t = θ/(α−1) keeps the precision as α → 1; working with z − max z keeps it for
 // scores of any magnitude.
-void entmax_bisect(double alpha, std::span<const double> z, std::span<double> p) {
+void entmax_bisect(double alpha, std::span<const double> z, std::span<double> p,
+                   std::vector<double>& candidates) {
   const double zmax = max_finite(z);
   const std::size_t n = z.size();
   const double am1 = alpha - 1.0;
   const double exponent = 1.0 / am1;
-  auto weight = [&](std::size_t i, double t) {
-    const double u = am1 * ((z[i] - zmax) - t);
+  auto weight = [&](double shifted, double t) {
+    const double u = am1 * (shifted - t);
     return u > 0.0 ? std::pow(u, exponent) : 0.0;
   };
+  // t ≥ max − 1/(α−1) (the largest weight is at most 1): scores at or below that bound weigh
+  // nothing at any t the bisection visits, so the mass sums over the others only.
+  candidates.clear();
+  for (double v : z) {
+    if (v - zmax > -1.0 / am1) candidates.push_back(v - zmax);
+  }
   auto mass = [&](double t) {
     double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += weight(i, t);
+    for (double c : candidates) s += weight(c, t);
     return s;
   };
   // At t_lo the largest entry alone has mass 1; at t_hi every entry has mass ≤ 1/n.
@@ -171,7 +181,7 @@ void entmax_bisect(double alpha, std::span<const double> z, std::span<double> p)
   }
   double total = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    p[i] = weight(i, lo);
+    p[i] = weight(z[i] - zmax, lo);
     total += p[i];
   }
   for (std::size_t i = 0; i < n; ++i) p[i] /= total;
@@ -186,7 +196,7 @@ void separate_with(const Separation& sep, std::span<const double> z, std::span<d
     case SeparationKind::entmax15: entmax15(z, p, scratch); return;
     case SeparationKind::entmax:
       if (!(sep.alpha > 1.0)) throw KernelError("separation: entmax needs alpha > 1");
-      entmax_bisect(sep.alpha, z, p);
+      entmax_bisect(sep.alpha, z, p, scratch);
       return;
   }
 }

@@ -63,6 +63,11 @@ class Retriever {
   void scores(const Matrix& states, Matrix& scores) const;
   /// One update of every row: next := T(states); probabilities (n×M) := Sep(β K(Ξ, x)).
   void step(const Matrix& states, Matrix& next, Matrix& probabilities) const;
+  /// The same update without keeping the weights, as the retrieval loop runs it: OpenMP
+  /// threads take cache-sized panels of rows and each does scores GEMM → Sep → update GEMM on
+  /// its panel (BLAS single-threaded inside), so the n×M scores never travel through memory.
+  /// Blocks with fewer rows than 2 × threads run as one multi-threaded GEMM pair instead.
+  void advance(const Matrix& states, Matrix& next) const;
   /// Energy of one state: ½⟨x,x⟩ − β⁻¹Ψ*(β Ξᵀx) for the MHM;
   /// ½K(x,x) − β⁻¹Ψ*(β K(Ξ,x)) for the KHM (Ψ* = log-sum-exp for softmax).
   double energy(std::span<const double> state) const;
@@ -75,6 +80,8 @@ class Retriever {
 
  private:
   std::int64_t block_rows() const;
+  /// scores for `rows` contiguous states (row-major, d columns) into out (rows×M).
+  void scores_rows(const double* states, std::int64_t rows, double* out) const;
   /// step() with caller-owned scratch for the scores, reused across iterations.
   void step(const Matrix& states, Matrix& next, Matrix& probabilities, Matrix& z) const;
   void run_block(Matrix& states, std::span<const std::int64_t> targets,
