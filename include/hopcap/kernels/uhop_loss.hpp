@@ -1,0 +1,57 @@
+#pragma once
+// The U-Hop+ separation losses of the normalised features φ̂_μ = Φ(ξ_μ)/‖Φ(ξ_μ)‖ and their
+// analytic gradients with respect to W (and b). With s_{μν} = ⟨φ̂_μ, φ̂_ν⟩, P = M(M−1)/2:
+//
+//   pairwise    L = τ log( (1/P) Σ_{μ<ν} exp(s_{μν}/τ) )        s_max − τ log P ≤ L ≤ s_max
+//   per_memory  L = (1/M) Σ_μ τ log Σ_{ν≠μ} exp(s_{μν}/τ)
+//   as_coded    L = (1/M) log( [Σ_{μ<ν} exp(s_{μν}/τ) + M(M+1)/2] / P ), the official code's
+//               loss: its zeroed lower triangle adds M(M+1)/2 phantom pairs at s = 0, and the
+//               second factor of every pair is detached, so its "gradient" reaches φ̂_μ only
+//               through the pairs ν > μ.
+//
+// Computation: features X Wᵀ as one GEMM; the Gram matrix in panels of rows (one GEMM each,
+// never M×M in memory); a log-sum-exp per panel relative to that panel's own maximum,
+// combined at the end (stable for τ down to 1e-4 and beyond); the gradient rows of a panel
+// as one more GEMM; the chain rule through the normalisation, and ∂L/∂W as a GEMM.
+// Panels are independent, run on OpenMP threads, and are combined in a fixed order, so the
+// result does not depend on the thread count.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hopcap/feature_map.hpp"
+#include "hopcap/matrix.hpp"
+
+namespace hopcap {
+
+enum class UhopLossKind { pairwise, per_memory, as_coded };
+
+/// "pairwise" | "per_memory" | "as_coded"; throws ConfigError naming the accepted values.
+UhopLossKind parse_uhop_loss(std::string_view text);
+std::string to_string(UhopLossKind kind);
+
+struct UhopLossOptions {
+  UhopLossKind kind = UhopLossKind::pairwise;
+  double tau = 0.1;            ///< temperature τ > 0
+  std::int64_t panel_rows = 0;  ///< rows per Gram panel; 0 = automatic (≈ 2^20 Gram entries)
+};
+
+struct UhopLossValue {
+  double loss = 0.0;
+  double s_max = -1.0;  ///< largest cosine between two different normalised features
+  std::int64_t closest[2] = {-1, -1};  ///< a pair attaining s_max (μ < ν)
+};
+
+namespace kernels {
+
+/// Loss of the features of the rows of x (M ≥ 2 memories of dimension d) under map.
+/// If grad_weight is non-null it receives ∂L/∂W (D_Φ×d); if grad_bias is non-null and the map
+/// has a bias it receives ∂L/∂b. Throws ConfigError for bad options or shapes, KernelError if
+/// a feature vector is zero or the loss is not finite.
+UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
+                        Matrix* grad_weight = nullptr, std::vector<double>* grad_bias = nullptr);
+
+}  // namespace kernels
+}  // namespace hopcap

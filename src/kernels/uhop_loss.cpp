@@ -1,0 +1,268 @@
+#include "hopcap/kernels/uhop_loss.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "hopcap/blas.hpp"
+#include "hopcap/error.hpp"
+#include "hopcap/kernels/exp.hpp"
+
+namespace hopcap {
+
+UhopLossKind parse_uhop_loss(std::string_view text) {
+  if (text == "pairwise") return UhopLossKind::pairwise;
+  if (text == "per_memory") return UhopLossKind::per_memory;
+  if (text == "as_coded") return UhopLossKind::as_coded;
+  throw ConfigError("unknown U-Hop+ loss '" + std::string(text) +
+                    "' (expected pairwise, per_memory or as_coded)");
+}
+
+std::string to_string(UhopLossKind kind) {
+  switch (kind) {
+    case UhopLossKind::pairwise: return "pairwise";
+    case UhopLossKind::per_memory: return "per_memory";
+    case UhopLossKind::as_coded: return "as_coded";
+  }
+  return "unknown";
+}
+
+namespace kernels {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+// Automatic panels hold about 2^20 Gram entries (8 MiB) per thread.
+constexpr std::int64_t kPanelEntries = std::int64_t{1} << 20;
+
+// What one panel of rows contributes; exponentials are relative to the panel's own maximum.
+struct PanelSums {
+  double max_z = kNegInf;  ///< largest s/τ over the panel's entries
+  double sum = 0.0;        ///< Σ exp(s/τ − max_z) over the panel's entries
+  double best_s = kNegInf;  ///< largest s over off-diagonal entries (for s_max)
+  std::int64_t best_i = -1, best_j = -1;
+};
+
+// Entries ν of row μ that the loss sums over: every ν ≠ μ, or only ν > μ (as coded).
+bool upper_only(UhopLossKind kind) { return kind == UhopLossKind::as_coded; }
+
+}  // namespace
+
+UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
+                        Matrix* grad_weight, std::vector<double>* grad_bias) {
+  require(std::isfinite(options.tau) && options.tau > 0.0, "tau must be a finite number > 0");
+  require(options.panel_rows >= 0, "panel_rows must be >= 0 (0 = automatic)");
+  map.validate();
+  require(x.rows >= 2, "the U-Hop+ loss needs at least 2 memories");
+  require(map.input_dim() == x.cols, "feature map input dimension " +
+                                         std::to_string(map.input_dim()) +
+                                         " does not match the memory dimension " +
+                                         std::to_string(x.cols));
+  const std::int64_t m = x.rows;
+  const std::int64_t dphi = map.feature_dim();
+  const double tau = options.tau;
+  const UhopLossKind kind = options.kind;
+  const bool want_grad = grad_weight != nullptr || grad_bias != nullptr;
+
+  // Normalised features φ̂ (M×D_Φ) and the norms for the chain rule.
+  Matrix fh = apply_feature_map(map, x);
+  std::vector<double> norms(static_cast<std::size_t>(m));
+  for (std::int64_t i = 0; i < m; ++i) {
+    double* f = fh.row(i);
+    double s = 0.0;
+    for (std::int64_t k = 0; k < dphi; ++k) s += f[k] * f[k];
+    const double n = std::sqrt(s);
+    if (!(n > 0.0) || !std::isfinite(n)) {
+      throw KernelError("U-Hop+ loss: memory " + std::to_string(i) + " has feature norm " +
+                        std::to_string(n) + " and cannot be normalised");
+    }
+    norms[static_cast<std::size_t>(i)] = n;
+    for (std::int64_t k = 0; k < dphi; ++k) f[k] /= n;
+  }
+
+  const std::int64_t panel =
+      options.panel_rows > 0 ? std::min(options.panel_rows, m)
+                             : std::clamp<std::int64_t>(kPanelEntries / m, 16, m);
+  const std::int64_t panels = (m + panel - 1) / panel;
+  std::vector<PanelSums> sums(static_cast<std::size_t>(panels));
+  // per_memory: lse[μ] = log Σ_{ν≠μ} exp(s_{μν}/τ).
+  std::vector<double> lse(kind == UhopLossKind::per_memory ? static_cast<std::size_t>(m) : 0);
+  // Gradient rows with respect to φ̂, before the panel's final scale factor.
+  Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
+  const bool grad_in_first_pass = want_grad && kind != UhopLossKind::per_memory;
+
+  std::string error;
+  // ---- pass 1: Gram panels, maxima, sums (and the gradient rows where one pass suffices)
+#pragma omp parallel default(none) \
+    shared(fh, m, dphi, tau, kind, panel, panels, sums, lse, ghat, grad_in_first_pass, error)
+  {
+    std::vector<double> z(static_cast<std::size_t>(panel * m));
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < panels; ++c) {
+      try {
+        const std::int64_t first = c * panel;
+        const std::int64_t rows = std::min(panel, m - first);
+        blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+                      z.data(), m);
+        PanelSums& ps = sums[static_cast<std::size_t>(c)];
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const std::int64_t mu = first + r;
+          double* zr = z.data() + r * m;
+          // s_max over every other memory, with the first pair among exact ties.
+          for (std::int64_t nu = 0; nu < m; ++nu) {
+            if (nu == mu) continue;
+            const double s = zr[nu] * tau;
+            const std::int64_t i = std::min(mu, nu), j = std::max(mu, nu);
+            if (s > ps.best_s || (s == ps.best_s && (i < ps.best_i || (i == ps.best_i && j < ps.best_j)))) {
+              ps.best_s = s;
+              ps.best_i = i;
+              ps.best_j = j;
+            }
+          }
+          // Entries outside the loss's sum become −∞ and so weigh exactly 0.
+          if (upper_only(kind)) {
+            std::fill(zr, zr + mu + 1, -std::numeric_limits<double>::infinity());
+          } else {
+            zr[mu] = kNegInf;
+          }
+          if (kind == UhopLossKind::per_memory) {
+            const double row_max = *std::max_element(zr, zr + m);
+            const double row_sum = exp_shifted_sum(zr, row_max, m, zr);
+            lse[static_cast<std::size_t>(mu)] = row_max + std::log(row_sum);
+          } else {
+            for (std::int64_t nu = 0; nu < m; ++nu) ps.max_z = std::max(ps.max_z, zr[nu]);
+          }
+        }
+        if (kind != UhopLossKind::per_memory && ps.max_z > kNegInf) {
+          // One shift for the whole panel, so its gradient rows share one scale factor.
+          ps.sum = exp_shifted_sum(z.data(), ps.max_z, rows * m, z.data());
+          if (grad_in_first_pass) {
+            blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0,
+                          ghat.row(first), dphi);
+          }
+        }
+      } catch (const std::exception& e) {
+#pragma omp critical(hopcap_uhop_error)
+        if (error.empty()) error = e.what();
+      }
+    }
+  }
+  if (!error.empty()) throw KernelError(error);
+
+  // ---- combine the panels in a fixed order
+  UhopLossValue value;
+  for (const PanelSums& ps : sums) {
+    if (ps.best_i >= 0 && (value.closest[0] < 0 || ps.best_s > value.s_max)) {
+      value.s_max = ps.best_s;
+      value.closest[0] = ps.best_i;
+      value.closest[1] = ps.best_j;
+    }
+  }
+  {  // s_max from the pair itself, not through the 1/τ scaling
+    double s = 0.0;
+    for (std::int64_t k = 0; k < dphi; ++k) s += fh(value.closest[0], k) * fh(value.closest[1], k);
+    value.s_max = std::clamp(s, -1.0, 1.0);
+  }
+  const double md = static_cast<double>(m);
+  const double log_pairs = std::log(md * (md - 1.0) / 2.0);
+  std::vector<double> panel_scale(static_cast<std::size_t>(panels), 0.0);
+  double row_factor = 0.0;  // per_memory: the 1/M of its gradient
+  if (kind == UhopLossKind::per_memory) {
+    double total = 0.0;
+    for (double v : lse) total += v;
+    value.loss = tau * total / md;
+    row_factor = 1.0 / md;
+  } else {
+    double max_z = kNegInf;
+    for (const PanelSums& ps : sums) max_z = std::max(max_z, ps.max_z);
+    double t = 0.0;
+    for (const PanelSums& ps : sums) {
+      if (ps.max_z > kNegInf) t += ps.sum * std::exp(ps.max_z - max_z);
+    }
+    if (kind == UhopLossKind::pairwise) {
+      // Every unordered pair was summed twice (rows μ and ν): Z e^{−max} = t/2.
+      const double log_z = max_z + std::log(0.5 * t);
+      value.loss = tau * (log_z - log_pairs);
+      for (std::size_t c = 0; c < sums.size(); ++c) {
+        // w_{μν} = e^{s/τ}/Z = e^{s/τ − max_I} · e^{max_I − log Z}
+        if (sums[c].max_z > kNegInf) panel_scale[c] = std::exp(sums[c].max_z - log_z);
+      }
+    } else {  // as_coded: Z = Σ_{μ<ν} e^{s/τ} + M(M+1)/2, summed in log space
+      const double log_sum = max_z + std::log(t);
+      const double log_c = std::log(md * (md + 1.0) / 2.0);
+      const double hi = std::max(log_sum, log_c);
+      const double log_z = hi + std::log1p(std::exp(-std::abs(log_sum - log_c)));
+      value.loss = (log_z - log_pairs) / md;
+      for (std::size_t c = 0; c < sums.size(); ++c) {
+        if (sums[c].max_z > kNegInf) panel_scale[c] = std::exp(sums[c].max_z - log_z) / (md * tau);
+      }
+    }
+  }
+  if (!std::isfinite(value.loss)) throw KernelError("U-Hop+ loss is not finite");
+  if (!want_grad) return value;
+
+  // ---- per_memory: a second pass, now that every row's log-sum-exp is known
+  if (kind == UhopLossKind::per_memory) {
+#pragma omp parallel default(none) shared(fh, m, dphi, tau, panel, panels, lse, ghat, error)
+    {
+      std::vector<double> z(static_cast<std::size_t>(panel * m));
+#pragma omp for schedule(dynamic, 1)
+      for (std::int64_t c = 0; c < panels; ++c) {
+        try {
+          const std::int64_t first = c * panel;
+          const std::int64_t rows = std::min(panel, m - first);
+          blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+                        z.data(), m);
+          for (std::int64_t r = 0; r < rows; ++r) {
+            const std::int64_t mu = first + r;
+            double* zr = z.data() + r * m;
+            const double own = lse[static_cast<std::size_t>(mu)];
+            // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}
+            for (std::int64_t nu = 0; nu < m; ++nu) {
+              zr[nu] = nu == mu ? 0.0
+                                : std::exp(zr[nu] - own) +
+                                      std::exp(zr[nu] - lse[static_cast<std::size_t>(nu)]);
+            }
+          }
+          blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(first),
+                        dphi);
+        } catch (const std::exception& e) {
+#pragma omp critical(hopcap_uhop_error)
+          if (error.empty()) error = e.what();
+        }
+      }
+    }
+    if (!error.empty()) throw KernelError(error);
+  }
+
+  // ---- chain rule through φ̂ = φ/‖φ‖, then ∂L/∂W = Gᵀ X and ∂L/∂b = Σ rows of G
+  for (std::int64_t mu = 0; mu < m; ++mu) {
+    const double scale = kind == UhopLossKind::per_memory
+                             ? row_factor
+                             : panel_scale[static_cast<std::size_t>(mu / panel)];
+    double* g = ghat.row(mu);
+    const double* f = fh.row(mu);
+    double radial = 0.0;
+    for (std::int64_t k = 0; k < dphi; ++k) radial += f[k] * g[k];
+    const double inv_norm = scale / norms[static_cast<std::size_t>(mu)];
+    for (std::int64_t k = 0; k < dphi; ++k) g[k] = (g[k] - radial * f[k]) * inv_norm;
+  }
+  if (grad_weight != nullptr) {
+    *grad_weight = Matrix(dphi, x.cols);
+    blas::gemm_tn(dphi, x.cols, m, 1.0, ghat.data.data(), dphi, x.data.data(), x.cols, 0.0,
+                  grad_weight->data.data(), x.cols);
+  }
+  if (grad_bias != nullptr) {
+    grad_bias->assign(map.has_bias() ? static_cast<std::size_t>(dphi) : 0, 0.0);
+    if (map.has_bias()) {
+      for (std::int64_t mu = 0; mu < m; ++mu) {
+        for (std::int64_t k = 0; k < dphi; ++k) (*grad_bias)[static_cast<std::size_t>(k)] += ghat(mu, k);
+      }
+    }
+  }
+  return value;
+}
+
+}  // namespace kernels
+}  // namespace hopcap

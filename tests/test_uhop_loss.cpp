@@ -1,0 +1,216 @@
+// U-Hop+ losses: blocked kernel against the naive long-double twin at awkward sizes, analytic
+// gradients against finite differences, the τ-sandwich bounds, small τ, thread independence.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <omp.h>
+
+#include "hopcap/error.hpp"
+#include "hopcap/kernels/uhop_loss.hpp"
+#include "hopcap/memories.hpp"
+#include "reference/uhop_ref.hpp"
+
+namespace hopcap {
+namespace {
+
+using kernels::uhop_loss;
+
+const UhopLossKind kKinds[] = {UhopLossKind::pairwise, UhopLossKind::per_memory,
+                               UhopLossKind::as_coded};
+
+FeatureMap random_map(std::int64_t dphi, std::int64_t d, bool bias, std::uint64_t seed) {
+  FeatureMap map{generate_memories(Distribution::gaussian, d, dphi, seed, 3), {}};
+  if (bias) map.bias = generate_memories(Distribution::gaussian, dphi, 1, seed, 4).data;
+  return map;
+}
+
+double norm(const std::vector<double>& v) {
+  double s = 0.0;
+  for (double e : v) s += e * e;
+  return std::sqrt(s);
+}
+
+double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> diff(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) diff[i] = a[i] - b[i];
+  return norm(diff) / std::max(norm(b), 1e-300);
+}
+
+TEST(UhopLoss, BlockedMatchesNaiveTwinAtAwkwardSizes) {
+  for (UhopLossKind kind : kKinds) {
+    for (std::int64_t m : {2, 7, 33, 65}) {
+      for (std::int64_t dphi : {1, 2, 5}) {
+        for (bool bias : {false, true}) {
+          for (std::int64_t panel : {0, 1, 6}) {
+            for (double tau : {1.0, 0.07}) {
+              SCOPED_TRACE(to_string(kind) + " m=" + std::to_string(m) + " D=" + std::to_string(dphi) +
+                           " bias=" + std::to_string(bias) + " panel=" + std::to_string(panel) +
+                           " tau=" + std::to_string(tau));
+              const std::int64_t d = 4;
+              const Matrix x = generate_memories(Distribution::gaussian, d, m, 40 + m, 0);
+              const FeatureMap map = random_map(dphi, d, bias, 7 + dphi);
+              Matrix gw;
+              std::vector<double> gb;
+              const UhopLossValue v = uhop_loss(x, map, {kind, tau, panel}, &gw, &gb);
+              const double expected = ref::uhop_loss(x, map, map, kind, tau);
+              EXPECT_NEAR(v.loss, expected, 1e-12 * (1.0 + std::abs(expected)));
+              Matrix rw;
+              std::vector<double> rb;
+              ref::uhop_gradient(x, map, kind, tau, rw, rb);
+              if (norm(rw.data) > 1e-200) {
+                EXPECT_LT(relative_difference(gw.data, rw.data), 1e-11);
+              }
+              ASSERT_EQ(gb.size(), rb.size());
+              if (bias && norm(rb) > 1e-200) {
+                EXPECT_LT(relative_difference(gb, rb), 1e-11);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Central differences over every entry of W and b. as_coded is differentiated in its first
+// factor only (the second is the detached copy), which is what its gradient means.
+void expect_gradient_matches_finite_differences(UhopLossKind kind, std::int64_t m, std::int64_t d,
+                                                std::int64_t dphi, double tau, bool bias) {
+  SCOPED_TRACE(to_string(kind) + " M=" + std::to_string(m) + " d=" + std::to_string(d) +
+               " D=" + std::to_string(dphi) + " tau=" + std::to_string(tau));
+  const Matrix x = generate_memories(Distribution::sphere, d, m, 100 + m, 0);
+  const FeatureMap map = random_map(dphi, d, bias, 50 + d);
+  Matrix gw;
+  std::vector<double> gb;
+  uhop_loss(x, map, {kind, tau, 0}, &gw, &gb);
+  auto loss_at = [&](const FeatureMap& moved) {
+    if (kind == UhopLossKind::as_coded) return ref::uhop_loss(x, moved, map, kind, tau);
+    return uhop_loss(x, moved, {kind, tau, 0}).loss;
+  };
+  const double h = 1e-6;
+  std::vector<double> fd_w(gw.data.size());
+  for (std::size_t i = 0; i < fd_w.size(); ++i) {
+    FeatureMap plus = map, minus = map;
+    plus.weight.data[i] += h;
+    minus.weight.data[i] -= h;
+    fd_w[i] = (loss_at(plus) - loss_at(minus)) / (2.0 * h);
+  }
+  EXPECT_LT(relative_difference(gw.data, fd_w), 1e-6);
+  if (bias) {
+    std::vector<double> fd_b(gb.size());
+    for (std::size_t i = 0; i < fd_b.size(); ++i) {
+      FeatureMap plus = map, minus = map;
+      plus.bias[i] += h;
+      minus.bias[i] -= h;
+      fd_b[i] = (loss_at(plus) - loss_at(minus)) / (2.0 * h);
+    }
+    EXPECT_LT(relative_difference(gb, fd_b), 1e-6);
+  }
+}
+
+TEST(UhopLoss, PairwiseGradientMatchesFiniteDifferences) {
+  expect_gradient_matches_finite_differences(UhopLossKind::pairwise, 5, 3, 3, 1.0, false);
+  expect_gradient_matches_finite_differences(UhopLossKind::pairwise, 12, 6, 3, 0.1, true);
+  expect_gradient_matches_finite_differences(UhopLossKind::pairwise, 40, 8, 5, 0.05, false);
+}
+
+TEST(UhopLoss, PerMemoryGradientMatchesFiniteDifferences) {
+  expect_gradient_matches_finite_differences(UhopLossKind::per_memory, 5, 3, 3, 1.0, false);
+  expect_gradient_matches_finite_differences(UhopLossKind::per_memory, 12, 6, 3, 0.1, true);
+  expect_gradient_matches_finite_differences(UhopLossKind::per_memory, 40, 8, 5, 0.05, false);
+}
+
+TEST(UhopLoss, AsCodedGradientMatchesFiniteDifferencesOfTheUndetachedFactor) {
+  expect_gradient_matches_finite_differences(UhopLossKind::as_coded, 5, 3, 3, 1.0, false);
+  expect_gradient_matches_finite_differences(UhopLossKind::as_coded, 12, 6, 3, 0.1, true);
+  expect_gradient_matches_finite_differences(UhopLossKind::as_coded, 40, 8, 5, 0.05, false);
+}
+
+TEST(UhopLoss, PairwiseIsSandwichedBetweenSmaxMinusTauLogPAndSmax) {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    for (double tau : {2.0, 0.3, 0.01, 1e-3}) {
+      const std::int64_t m = 3 + static_cast<std::int64_t>(seed) * 4;
+      const Matrix x = generate_memories(Distribution::gaussian, 6, m, seed, 0);
+      const FeatureMap map = random_map(4, 6, seed % 2 == 1, seed);
+      const UhopLossValue v = uhop_loss(x, map, {UhopLossKind::pairwise, tau, 0});
+      const double pairs = static_cast<double>(m) * static_cast<double>(m - 1) / 2.0;
+      EXPECT_LE(v.loss, v.s_max + 1e-13) << seed << " " << tau;
+      EXPECT_GE(v.loss, v.s_max - tau * std::log(pairs) - 1e-13) << seed << " " << tau;
+    }
+  }
+}
+
+TEST(UhopLoss, TinyTemperatureStaysFiniteAndApproachesSmax) {
+  const Matrix x = generate_memories(Distribution::gaussian, 16, 600, 5, 0);
+  const FeatureMap map = random_map(8, 16, false, 6);
+  for (UhopLossKind kind : kKinds) {
+    for (double tau : {1e-3, 1e-4, 1e-5}) {
+      Matrix gw;
+      const UhopLossValue v = uhop_loss(x, map, {kind, tau, 0}, &gw);
+      ASSERT_TRUE(std::isfinite(v.loss)) << to_string(kind) << " tau=" << tau;
+      for (double g : gw.data) ASSERT_TRUE(std::isfinite(g)) << to_string(kind) << " tau=" << tau;
+      if (kind == UhopLossKind::pairwise) {
+        EXPECT_LE(v.s_max - v.loss, tau * std::log(600.0 * 599.0 / 2.0) + 1e-12);
+      }
+    }
+  }
+}
+
+TEST(UhopLoss, SmaxAndClosestPairAreThoseOfTheNormalisedFeatures) {
+  // Identity map on the square's vertices plus one point near (1,0): the closest pair is (0,4).
+  Matrix x(5, 2);
+  const double pts[5][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}, {std::cos(0.1), std::sin(0.1)}};
+  for (int i = 0; i < 5; ++i) {
+    x(i, 0) = 3.0 * pts[i][0];  // scale does not matter after normalisation
+    x(i, 1) = 3.0 * pts[i][1];
+  }
+  FeatureMap id{Matrix(2, 2), {}};
+  id.weight(0, 0) = id.weight(1, 1) = 1.0;
+  for (UhopLossKind kind : kKinds) {
+    const UhopLossValue v = uhop_loss(x, id, {kind, 0.5, 2});
+    EXPECT_NEAR(v.s_max, std::cos(0.1), 1e-15);
+    EXPECT_EQ(v.closest[0], 0);
+    EXPECT_EQ(v.closest[1], 4);
+  }
+}
+
+TEST(UhopLoss, ResultDoesNotDependOnTheThreadCount) {
+  const Matrix x = generate_memories(Distribution::gaussian, 9, 300, 8, 0);
+  const FeatureMap map = random_map(5, 9, true, 9);
+  for (UhopLossKind kind : kKinds) {
+    Matrix g1, g2;
+    std::vector<double> b1, b2;
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const UhopLossValue v1 = uhop_loss(x, map, {kind, 0.2, 16}, &g1, &b1);
+    omp_set_num_threads(std::max(2, saved));
+    const UhopLossValue v2 = uhop_loss(x, map, {kind, 0.2, 16}, &g2, &b2);
+    omp_set_num_threads(saved);
+    EXPECT_EQ(v1.loss, v2.loss);
+    EXPECT_EQ(g1.data, g2.data);
+    EXPECT_EQ(b1, b2);
+  }
+}
+
+TEST(UhopLoss, BadInputIsRejected) {
+  const Matrix x = generate_memories(Distribution::gaussian, 3, 4, 1, 0);
+  const FeatureMap map = random_map(2, 3, false, 2);
+  EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, 0.0, 0}), ConfigError);
+  EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, -1.0, 0}), ConfigError);
+  EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, std::nan(""), 0}), ConfigError);
+  EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, 0.1, -2}), ConfigError);
+  EXPECT_THROW(uhop_loss(generate_memories(Distribution::gaussian, 3, 1, 1, 0), map, {}), ConfigError);
+  EXPECT_THROW(uhop_loss(generate_memories(Distribution::gaussian, 5, 4, 1, 0), map, {}), ConfigError);
+  FeatureMap zero{Matrix(2, 3), {}};
+  EXPECT_THROW(uhop_loss(x, zero, {}), KernelError);
+  EXPECT_THROW(parse_uhop_loss("pairwize"), ConfigError);
+  for (UhopLossKind kind : kKinds) EXPECT_EQ(parse_uhop_loss(to_string(kind)), kind);
+}
+
+}  // namespace
+}  // namespace hopcap
