@@ -1,0 +1,99 @@
+#pragma once
+// U-Hop+ Stage I (Algorithm 1): learn the feature map Φ(x) = W x (+ b) whose normalised
+// features of the memories form a well-separated spherical code, by minimising a temperature-τ
+// separation loss (hopcap/kernels/uhop_loss.hpp) with gradient descent, SGD or Adam.
+//
+// Every random choice (initial maps, mini-batches) is a pure function of (seed, restart,
+// iteration), so a training run is reproducible on any number of threads.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hopcap/feature_map.hpp"
+#include "hopcap/kernels/uhop_loss.hpp"
+#include "hopcap/matrix.hpp"
+
+namespace hopcap {
+
+enum class UhopOptimizer { gd, sgd, adam };
+/// After each step: none; every row of W scaled to unit norm; or ‖W‖_F kept at its initial value.
+enum class UhopProjection { none, unit_rows, frobenius };
+/// Gaussian (Kaiming-normal, std √(2/d), as the official code); identity-like (W = [I 0],
+/// needs D_Φ ≤ d); random orthogonal (orthonormal rows if D_Φ ≤ d, else orthonormal columns).
+enum class UhopInit { gaussian, identity, orthogonal };
+
+UhopOptimizer parse_uhop_optimizer(std::string_view text);
+UhopProjection parse_uhop_projection(std::string_view text);
+UhopInit parse_uhop_init(std::string_view text);
+std::string to_string(UhopOptimizer v);
+std::string to_string(UhopProjection v);
+std::string to_string(UhopInit v);
+
+struct UhopSettings {
+  std::int64_t feature_dim = 0;  ///< D_Φ ≥ 1 (required)
+  bool bias = false;             ///< affine map W x + b (the official code's nn.Linear)
+  UhopLossKind loss = UhopLossKind::pairwise;
+  double tau = 0.1;       ///< initial temperature
+  double tau_min = 0.0;   ///< annealing floor; 0 keeps τ constant
+  double anneal = 1.0;    ///< τ ← max(τ_min, τ·anneal) after every step, 0 < anneal ≤ 1
+  UhopOptimizer optimizer = UhopOptimizer::adam;
+  double lr = 0.01;
+  bool lr_follows_tau = false;  ///< scale the step by τ_t/τ_0 while annealing
+  double momentum = 0.9;  ///< SGD momentum (PyTorch convention v ← μ v + g, W ← W − lr v)
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+  UhopProjection projection = UhopProjection::none;
+  UhopInit init = UhopInit::gaussian;
+  std::int64_t iterations = 500;  ///< maximum optimiser steps per restart
+  std::int64_t batch = 0;         ///< memories per step; 0 = all (full batch)
+  /// Plateau stop: after `plateau_window` steps, stop when neither the loss nor Δ^Φ_min moved
+  /// by more than `plateau_tol` over the last window. 0 = off.
+  std::int64_t plateau_window = 0;
+  double plateau_tol = 1e-9;
+  std::int64_t restarts = 1;  ///< seeded initialisations; the best Δ^Φ_min is kept
+  std::uint64_t seed = 0;
+  std::int64_t panel_rows = 0;  ///< passed to the loss kernel (0 = automatic)
+
+  /// Throws ConfigError naming the first bad setting (d is the memory dimension).
+  void validate(std::int64_t d) const;
+};
+
+/// One optimiser step. With mini-batches, loss and s_max are those of the batch.
+struct UhopTracePoint {
+  std::int64_t iteration = 0;
+  double loss = 0.0;
+  double s_max = 0.0;        ///< largest cosine between normalised features (before the step)
+  double delta_min = 0.0;    ///< Δ^Φ_min = 1 − s_max
+  double min_angle_deg = 0.0;
+  double grad_norm = 0.0;    ///< ‖(∂L/∂W, ∂L/∂b)‖_F
+  double tau = 0.0;
+};
+
+struct UhopResult {
+  FeatureMap map;                     ///< the best restart's final map
+  FeatureMap initial_map;             ///< that restart's initial map
+  std::vector<UhopTracePoint> trace;  ///< that restart's steps
+  std::int64_t best_restart = 0;
+  std::int64_t iterations = 0;        ///< steps taken by the best restart
+  std::string stop_reason;            ///< "max_iterations" | "plateau"
+  double loss_final = 0.0;            ///< full-set loss at the final τ
+  double tau_final = 0.0;
+  double delta_min_before = 0.0, delta_min_after = 0.0;          ///< Δ^Φ_min on the sphere
+  double min_angle_deg_before = 0.0, min_angle_deg_after = 0.0;  ///< θ^Φ_min
+  std::vector<double> restart_delta_min;  ///< Δ^Φ_min reached by every restart
+};
+
+/// Initial map for one restart (a pure function of its arguments).
+FeatureMap initial_uhop_map(UhopInit init, std::int64_t feature_dim, std::int64_t d, bool bias,
+                            std::uint64_t seed, std::int64_t restart);
+
+/// Called after every step with (restart, trace point); may be empty.
+using UhopProgress = std::function<void(std::int64_t, const UhopTracePoint&)>;
+
+/// Stage I on the rows of memories (M ≥ 2). Throws ConfigError for bad settings.
+UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
+                      const UhopProgress& progress = {});
+
+}  // namespace hopcap
