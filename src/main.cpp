@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   });
   hopcap::cli::register_codes(app);
   hopcap::cli::register_retrieve(app);
+  hopcap::cli::register_train(app);
   hopcap::cli::register_demo(app);
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/memory_source.hpp"
 #include "cli/report.hpp"
+#include "cli/uhop_options.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/io/feature_map_io.hpp"
 #include "hopcap/kernels/retrieval.hpp"
@@ -32,6 +33,8 @@ struct RetrieveOptions {
   std::int64_t block = 0;
   std::string feature_map;
   std::string khm_scores = "normalized";
+  bool train_uhop = false;
+  UhopOptions uhop;
 };
 
 void run_retrieve(const RetrieveOptions& o) {
@@ -61,6 +64,18 @@ void run_retrieve(const RetrieveOptions& o) {
 
   std::optional<FeatureMap> map;
   if (!o.feature_map.empty()) map = io::load_feature_map(o.feature_map);
+  nlohmann::ordered_json uhop_json;
+  if (o.train_uhop) {
+    require(o.feature_map.empty(), "--train-uhop and --feature-map exclude each other");
+    require(o.uhop.feature_dim >= 1, "--train-uhop needs --Dphi >= 1");
+    const UhopSettings uhop = to_settings(o.uhop, o.memories.seed);
+    uhop.validate(memories.cols);
+    const UhopResult trained = train_with_progress(memories, uhop, o.uhop.progress);
+    map = trained.map;
+    uhop_json["settings"] = settings_json(uhop);
+    const nlohmann::ordered_json summary = result_json(trained);
+    for (const auto& [key, value] : summary.items()) uhop_json[key] = value;
+  }
   const Retriever retriever(memories, settings, map);
 
   // Query i aims at memory i / R (R queries per memory); random queries have no target.
@@ -79,23 +94,24 @@ void run_retrieve(const RetrieveOptions& o) {
   retriever.run(states, targets, outcomes);
   const RetrievalSummary summary = summarize(outcomes, memories.rows);
 
-  nlohmann::ordered_json settings_json;
-  settings_json["model"] = map ? "khm" : "mhm";
-  settings_json["beta"] = o.beta;
-  settings_json["sep"] = settings.separation.name();
-  settings_json["query"] = query.name();
-  settings_json["queries"] = n;
-  settings_json["t_max"] = o.max_iterations;
-  settings_json["tol"] = o.tolerance;
-  settings_json["epsilon"] = o.epsilon;
-  settings_json["seed"] = o.memories.seed;
+  nlohmann::ordered_json config_json;
+  config_json["model"] = map ? "khm" : "mhm";
+  config_json["beta"] = o.beta;
+  config_json["sep"] = settings.separation.name();
+  config_json["query"] = query.name();
+  config_json["queries"] = n;
+  config_json["t_max"] = o.max_iterations;
+  config_json["tol"] = o.tolerance;
+  config_json["epsilon"] = o.epsilon;
+  config_json["seed"] = o.memories.seed;
   if (map) {
-    settings_json["feature_map"] = o.feature_map;
-    settings_json["D_phi"] = map->feature_dim();
-    settings_json["bias"] = map->has_bias();
-    settings_json["khm_scores"] = o.khm_scores;
+    config_json["feature_map"] = o.train_uhop ? "U-Hop+ (trained in this run)" : o.feature_map;
+    config_json["D_phi"] = map->feature_dim();
+    config_json["bias"] = map->has_bias();
+    config_json["khm_scores"] = o.khm_scores;
   }
-  out["settings"] = settings_json;
+  out["settings"] = config_json;
+  if (o.train_uhop) out["uhop"] = uhop_json;
   memories_json["separation"] = separation_json(memories, map ? &*map : nullptr);
   out["memories"] = memories_json;
   out["summary"] = summary_json(summary);
@@ -131,6 +147,9 @@ void register_retrieve(CLI::App& app) {
   cmd->add_option("--khm-scores", options->khm_scores,
                   "normalized (paper) | raw (official code's unnormalised features)")
       ->capture_default_str();
+  cmd->add_flag("--train-uhop", options->train_uhop,
+               "train a U-Hop+ feature map on the memories first (options below), then run the KHM");
+  add_uhop_options(*cmd, options->uhop, /*dphi_required=*/false);
   cmd->callback([options] { run_retrieve(*options); });
 }
 

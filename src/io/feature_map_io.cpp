@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,18 @@ void write_dataset(hid_t file, const char* name, const std::vector<hsize_t>& dim
   }
 }
 
+void write_string_attribute(hid_t object, const char* name, const std::string& text,
+                            const std::filesystem::path& path) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(text.size(), 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid() || H5Awrite(attr.get(), type.get(), text.c_str()) < 0) {
+    fail(path, std::string("cannot write attribute '") + name + "'");
+  }
+}
+
 }  // namespace
 
 FeatureMap load_feature_map(const std::filesystem::path& path) {
@@ -107,17 +120,46 @@ FeatureMap load_feature_map(const std::filesystem::path& path) {
   return map;
 }
 
-void save_feature_map(const std::filesystem::path& path, const FeatureMap& map) {
+void save_feature_map(const std::filesystem::path& path, const FeatureMap& map,
+                      const std::vector<UhopTracePoint>* trace, const std::string& description) {
   map.validate();
   QuietHdf5 quiet;
-  Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!file.valid()) fail(path, "cannot create the file");
-  write_dataset(file.get(), "W",
-                {static_cast<hsize_t>(map.weight.rows), static_cast<hsize_t>(map.weight.cols)},
-                map.weight.data.data(), path);
-  if (map.has_bias()) {
-    write_dataset(file.get(), "b", {static_cast<hsize_t>(map.bias.size())}, map.bias.data(), path);
+  // Written under a temporary name and renamed: a killed run never leaves a half-written map.
+  std::filesystem::path partial = path;
+  partial += ".partial";
+  {
+    Handle file(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (!file.valid()) fail(path, "cannot create the file");
+    write_dataset(file.get(), "W",
+                  {static_cast<hsize_t>(map.weight.rows), static_cast<hsize_t>(map.weight.cols)},
+                  map.weight.data.data(), path);
+    if (map.has_bias()) {
+      write_dataset(file.get(), "b", {static_cast<hsize_t>(map.bias.size())}, map.bias.data(), path);
+    }
+    if (!description.empty()) write_string_attribute(file.get(), "hopcap_settings", description, path);
+    if (trace != nullptr) {
+      Handle group(H5Gcreate2(file.get(), "trace", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+      if (!group.valid()) fail(path, "cannot create group 'trace'");
+      const std::vector<hsize_t> dims{static_cast<hsize_t>(trace->size())};
+      auto column = [&](const char* name, double UhopTracePoint::*field) {
+        std::vector<double> v;
+        for (const UhopTracePoint& p : *trace) v.push_back(p.*field);
+        write_dataset(group.get(), name, dims, v.data(), path);
+      };
+      std::vector<double> iteration;
+      for (const UhopTracePoint& p : *trace) iteration.push_back(static_cast<double>(p.iteration));
+      write_dataset(group.get(), "iteration", dims, iteration.data(), path);
+      column("loss", &UhopTracePoint::loss);
+      column("s_max", &UhopTracePoint::s_max);
+      column("delta_min", &UhopTracePoint::delta_min);
+      column("min_angle_deg", &UhopTracePoint::min_angle_deg);
+      column("grad_norm", &UhopTracePoint::grad_norm);
+      column("tau", &UhopTracePoint::tau);
+    }
   }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) fail(path, "cannot move the finished file into place: " + ec.message());
 }
 
 }  // namespace hopcap::io

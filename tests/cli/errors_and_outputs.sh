@@ -2,42 +2,7 @@
 # Command-line behaviour of the hopcap executable: JSON outputs carry the right exact numbers,
 # bad arguments and files give one error line and a non-zero exit code, never a crash.
 # Usage: errors_and_outputs.sh PATH/TO/hopcap
-set -uo pipefail
-hopcap="$1"
-py=/usr/bin/python3
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_json NAME PYTHON-EXPR ARGS...: runs hopcap, parses stdout as JSON into `j`, checks EXPR.
-expect_json() {
-  local name="$1" expr="$2"
-  shift 2
-  if ! "$hopcap" "$@" >"$work/out.json" 2>"$work/err.txt"; then
-    fail "$name: exit code $? ($(head -c 300 "$work/err.txt"))"
-    return
-  fi
-  if ! "$py" -c "import json,math,sys; j=json.load(open('$work/out.json')); sys.exit(0 if ($expr) else 1)"; then
-    fail "$name: check '$expr' failed on: $(head -c 600 "$work/out.json")"
-  fi
-}
-
-# expect_error NAME PATTERN ARGS...: non-zero exit, exactly one stderr line matching PATTERN,
-# and an exit code that is not a signal (>= 128 means a crash).
-expect_error() {
-  local name="$1" pattern="$2"
-  shift 2
-  "$hopcap" "$@" >"$work/out.txt" 2>"$work/err.txt"
-  local rc=$?
-  if [[ $rc -eq 0 ]]; then fail "$name: exit code 0"; return; fi
-  if [[ $rc -ge 128 ]]; then fail "$name: crashed with exit code $rc"; return; fi
-  local lines
-  lines=$(grep -c . "$work/err.txt")
-  if [[ "$lines" -ne 1 ]]; then fail "$name: expected one error line, got $lines: $(cat "$work/err.txt")"; fi
-  if ! grep -qE -- "$pattern" "$work/err.txt"; then fail "$name: stderr lacks /$pattern/: $(cat "$work/err.txt")"; fi
-}
+source "$(dirname "$0")/common.bash" "$1"
 
 # --- codes: exact closed forms ---------------------------------------------------------------
 expect_json "icosahedron" "j['M']==12 and j['d']==3 and abs(j['max_cos']-1/math.sqrt(5))<1e-12 and abs(j['delta_min']-(1-1/math.sqrt(5)))<1e-12" codes --generate icosahedron

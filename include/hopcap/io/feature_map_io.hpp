@@ -3,15 +3,24 @@
 // affine map, "b" (D_Φ). `hopcap retrieve --feature-map FILE.h5` reads it; training writes it.
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "hopcap/feature_map.hpp"
+#include "hopcap/uhop.hpp"
 
 namespace hopcap::io {
 
 /// Reads W (and b when present). Throws H5Error/InputError naming the file and the problem.
 FeatureMap load_feature_map(const std::filesystem::path& path);
 
-/// Writes W (and b when the map has one) to a new file, replacing an existing one.
-void save_feature_map(const std::filesystem::path& path, const FeatureMap& map);
+/// Writes W (and b when the map has one) to a new file, replacing an existing one. With a
+/// trace, a group "trace" holds one 1-D dataset per field of UhopTracePoint (iteration, loss,
+/// s_max, delta_min, min_angle_deg, grad_norm, tau); a non-empty description is stored as the
+/// string attribute "hopcap_settings" (JSON) of the root group. The file appears complete or
+/// not at all (written as PATH.partial, then renamed).
+void save_feature_map(const std::filesystem::path& path, const FeatureMap& map,
+                      const std::vector<UhopTracePoint>* trace = nullptr,
+                      const std::string& description = "");
 
 }  // namespace hopcap::io
