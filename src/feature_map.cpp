@@ -47,4 +47,20 @@ FeatureMap identity_feature_map(std::int64_t d, std::int64_t feature_dim) {
   return map;
 }
 
+Matrix normalized_features(const FeatureMap& map, const Matrix& x) {
+  Matrix features = apply_feature_map(map, x);
+  for (std::int64_t i = 0; i < features.rows; ++i) {
+    double* f = features.row(i);
+    double s = 0.0;
+    for (std::int64_t k = 0; k < features.cols; ++k) s += f[k] * f[k];
+    const double n = std::sqrt(s);
+    if (!(n > 0.0) || !std::isfinite(n)) {
+      throw KernelError("feature vector " + std::to_string(i) + " has norm " + std::to_string(n) +
+                        " and cannot be normalised (the vector lies in the null space of W)");
+    }
+    for (std::int64_t k = 0; k < features.cols; ++k) f[k] /= n;
+  }
+  return features;
+}
+
 }  // namespace hopcap

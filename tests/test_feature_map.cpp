@@ -1,6 +1,7 @@
 // Feature maps: Φ(x) = W x (+ b) by GEMM against explicit sums, and the HDF5 file round trip.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "hopcap/error.hpp"
@@ -41,6 +42,27 @@ TEST(FeatureMap, IdentityMapKeepsTheFirstCoordinates) {
     for (std::int64_t k = 0; k < 4; ++k) EXPECT_EQ(f(i, k), x(i, k));
   }
   EXPECT_THROW(identity_feature_map(3, 4), ConfigError);
+}
+
+TEST(FeatureMap, NormalizedFeaturesAreUnitRowsAlongTheFeatures) {
+  const Matrix x = generate_memories(Distribution::gaussian, 5, 9, 4, 0);
+  FeatureMap map{generate_memories(Distribution::gaussian, 5, 3, 5, 0), {0.5, -1.0, 2.0}};
+  const Matrix f = apply_feature_map(map, x);
+  const Matrix u = normalized_features(map, x);
+  ASSERT_EQ(u.rows, 9);
+  ASSERT_EQ(u.cols, 3);
+  for (std::int64_t i = 0; i < u.rows; ++i) {
+    double n = 0.0, dot = 0.0, fn = 0.0;
+    for (std::int64_t k = 0; k < 3; ++k) {
+      n += u(i, k) * u(i, k);
+      dot += u(i, k) * f(i, k);
+      fn += f(i, k) * f(i, k);
+    }
+    EXPECT_NEAR(n, 1.0, 1e-15);
+    EXPECT_NEAR(dot, std::sqrt(fn), 1e-13 * std::sqrt(fn));  // same direction as Φ(x)
+  }
+  FeatureMap zero{Matrix(3, 5), {}};
+  EXPECT_THROW(normalized_features(zero, x), KernelError);
 }
 
 TEST(FeatureMap, FileRoundTripIsExact) {

@@ -23,6 +23,10 @@ struct FeatureMap {
 /// features := X Wᵀ (+ 1 bᵀ) for the rows of x (n×d → n×D_Φ), one GEMM.
 Matrix apply_feature_map(const FeatureMap& map, const Matrix& x);
 
+/// Φ̂(x) = Φ(x)/‖Φ(x)‖ for every row: the memories of Stage-II retrieval inside feature space
+/// (the paper's landscape and basin figures). Throws KernelError for a zero feature vector.
+Matrix normalized_features(const FeatureMap& map, const Matrix& x);
+
 /// The identity-like map: the first D_Φ coordinates (D_Φ ≤ d), useful as a KHM baseline.
 FeatureMap identity_feature_map(std::int64_t d, std::int64_t feature_dim);
 

@@ -33,6 +33,7 @@ struct RetrieveOptions {
   std::int64_t block = 0;
   std::string feature_map;
   std::string khm_scores = "normalized";
+  std::string khm_space = "raw";
   bool train_uhop = false;
   UhopOptions uhop;
 };
@@ -76,7 +77,16 @@ void run_retrieve(const RetrieveOptions& o) {
     const nlohmann::ordered_json summary = result_json(trained);
     for (const auto& [key, value] : summary.items()) uhop_json[key] = value;
   }
-  const Retriever retriever(memories, settings, map);
+  // Stage II inside feature space: the normalised features become the memories of an MHM and
+  // the queries live on the feature sphere.
+  require(o.khm_space == "raw" || o.khm_space == "feature",
+          "--khm-space must be raw or feature, got '" + o.khm_space + "'");
+  const bool in_feature_space = o.khm_space == "feature";
+  require(!in_feature_space || map.has_value(),
+          "--khm-space feature needs a feature map (--feature-map or --train-uhop)");
+  const Matrix stored = in_feature_space ? normalized_features(*map, memories) : memories;
+  std::optional<FeatureMap> score_map = in_feature_space ? std::nullopt : map;
+  const Retriever retriever(stored, settings, score_map);
 
   // Query i aims at memory i / R (R queries per memory); random queries have no target.
   const std::int64_t n = query.has_target()
@@ -88,8 +98,8 @@ void run_retrieve(const RetrieveOptions& o) {
   if (query.has_target()) {
     for (std::int64_t i = 0; i < n; ++i) targets[static_cast<std::size_t>(i)] = i / o.queries_per_memory;
   }
-  Matrix states(n, memories.cols);
-  make_queries(query, memories, targets, ids, o.memories.seed, states);
+  Matrix states(n, stored.cols);
+  make_queries(query, stored, targets, ids, o.memories.seed, states);
   std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));
   retriever.run(states, targets, outcomes);
   const RetrievalSummary summary = summarize(outcomes, memories.rows);
@@ -109,6 +119,7 @@ void run_retrieve(const RetrieveOptions& o) {
     config_json["D_phi"] = map->feature_dim();
     config_json["bias"] = map->has_bias();
     config_json["khm_scores"] = o.khm_scores;
+    config_json["khm_space"] = o.khm_space;
   }
   out["settings"] = config_json;
   if (o.train_uhop) out["uhop"] = uhop_json;
@@ -146,6 +157,10 @@ void register_retrieve(CLI::App& app) {
                   "HDF5 file with W (D_Phi x d) and optional b: run the KHM");
   cmd->add_option("--khm-scores", options->khm_scores,
                   "normalized (paper) | raw (official code's unnormalised features)")
+      ->capture_default_str();
+  cmd->add_option("--khm-space", options->khm_space,
+                  "raw: feature-space scores, update of raw memories (paper, default); feature: "
+                  "retrieval among the normalised features (landscape/basin figures)")
       ->capture_default_str();
   cmd->add_flag("--train-uhop", options->train_uhop,
                "train a U-Hop+ feature map on the memories first (options below), then run the KHM");

@@ -29,6 +29,13 @@ expect_json "retrieve with the saved map" \
   "j['settings']['model']=='khm' and j['settings']['D_phi']==3 and abs(j['memories']['separation']['feature_min_angle_deg']-63.43494882292201)<0.05" \
   retrieve --d 24 --M 12 --beta 8 --query angle:5 --feature-map "$work/ico.h5"
 
+# Stage II inside feature space: the 12 memories become the icosahedron's vertices on S^2.
+expect_json "retrieval in feature space" \
+  "j['settings']['khm_space']=='feature' and j['summary']['success_rate']==1.0" \
+  retrieve --d 24 --M 12 --beta 20 --query angle:10 --feature-map "$work/ico.h5" --khm-space feature
+expect_error "feature space needs a map" "needs a feature map" retrieve --M 12 --khm-space feature
+expect_error "bad khm space" "khm-space" retrieve --M 12 --khm-space sideways
+
 expect_json "affine map saves b" "j['settings']['bias']==True" \
   train --d 6 --M 8 --Dphi 4 --bias --iters 20 --out "$work/affine.h5"
 "$py" -c "import h5py,sys; f=h5py.File('$work/affine.h5'); sys.exit(0 if f['b'].shape==(4,) else 1)" || fail "bias dataset"
