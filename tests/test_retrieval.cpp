@@ -7,6 +7,7 @@
 #include <numeric>
 #include <vector>
 
+#include "hopcap/codes.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
@@ -34,14 +35,7 @@ FeatureMap random_map(std::int64_t dphi, std::int64_t d, bool bias, std::uint64_
 }
 
 // ±e_i in R^d: a well-separated code (Δ_min = 1) with 2d memories.
-Matrix cross_polytope(std::int64_t d) {
-  Matrix x(2 * d, d);
-  for (std::int64_t i = 0; i < d; ++i) {
-    x(2 * i, i) = 1.0;
-    x(2 * i + 1, i) = -1.0;
-  }
-  return x;
-}
+using codes::cross_polytope;
 
 TEST(Retrieval, TunedStepMatchesReferenceAtAwkwardSizes) {
   for (std::int64_t m : {1, 2, 7, 33, 65}) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hopcap/bounds.hpp"
+#include "hopcap/codes.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/memories.hpp"
@@ -21,15 +22,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// The 2d vectors ±e_i of R^d: unit norm, pairwise inner products 0 or −1, so Δ_μ = 1.
-Matrix cross_polytope(std::int64_t d) {
-  Matrix x(2 * d, d);
-  for (std::int64_t i = 0; i < d; ++i) {
-    x(2 * i, i) = 1.0;
-    x(2 * i + 1, i) = -1.0;
-  }
-  return x;
-}
+// ±e_i in R^d: a well-separated code (Δ_min = 1) with 2d memories.
+using codes::cross_polytope;
 
 TEST(Threshold, MatchesHandComputation) {
   // β = 2, M = 10, m = 1.5, R = 0.01: ½ ln(2·9·1.5/0.01) + 2·1.5·0.01 = ½ ln 2700 + 0.03.

@@ -7,42 +7,13 @@
 #include <vector>
 
 #include "hopcap/error.hpp"
+#include "io/hdf5_handle.hpp"
 
 namespace hopcap::io {
 namespace {
 
-// Owns one hid_t and closes it with the matching H5*close.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-// Silences HDF5's own stderr printing while hopcap reports errors itself.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+using hdf5::Handle;
+using QuietHdf5 = hdf5::QuietErrors;
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
   throw H5Error("feature map '" + path.string() + "': " + what);

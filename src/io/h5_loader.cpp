@@ -9,45 +9,15 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/io/loaders.hpp"
+#include "io/hdf5_handle.hpp"
 
 namespace hopcap::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Turns off HDF5's automatic stack printing for its lifetime and restores it afterwards.
-class QuietErrors {
- public:
-  QuietErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// Owns one hid_t and closes it with the matching H5?close.
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) closer_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  Closer closer_;
-};
+using hdf5::Handle;
+using hdf5::QuietErrors;
 
 // The descriptions on HDF5's current error stack, outermost first, then clears it.
 std::string error_stack() {

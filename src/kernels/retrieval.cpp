@@ -9,6 +9,7 @@
 
 #include "hopcap/blas.hpp"
 #include "hopcap/error.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
 namespace {
@@ -122,26 +123,21 @@ void Retriever::advance(const Matrix& states, Matrix& next) const {
   // At least kMinPanelRows rows, or the GEMMs degrade to matrix-vector speed.
   const std::int64_t panel = std::min(std::max(kPanelScores / m, kMinPanelRows), (n + threads - 1) / threads);
   const std::int64_t panels = (n + panel - 1) / panel;
-  std::string error;
-#pragma omp parallel default(none) shared(states, next, n, m, d, panel, panels, error)
-  {
-    std::vector<double> z(static_cast<std::size_t>(panel * m));
-    std::vector<double> p(z.size());
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t c = 0; c < panels; ++c) {
-      try {
-        const std::int64_t first = c * panel;
-        const std::int64_t rows = std::min(panel, n - first);
-        scores_rows(states.row(first), rows, z.data());
-        kernels::separate_rows(settings_.separation, z.data(), rows, m, p.data());
-        blas::gemm_nn(rows, d, m, 1.0, p.data(), m, memories_.data.data(), d, 0.0, next.row(first), d);
-      } catch (const std::exception& e) {
-#pragma omp critical(hopcap_advance_error)
-        if (error.empty()) error = e.what();
-      }
-    }
-  }
-  if (!error.empty()) throw KernelError(error);
+  struct Scratch {
+    std::vector<double> z, p;
+  };
+  const auto make_scratch = [panel, m] {
+    return Scratch{std::vector<double>(static_cast<std::size_t>(panel * m)),
+                   std::vector<double>(static_cast<std::size_t>(panel * m))};
+  };
+  kernels::parallel_panels(panels, make_scratch, [&](std::int64_t c, Scratch& scratch) {
+    const std::int64_t first = c * panel;
+    const std::int64_t rows = std::min(panel, n - first);
+    scores_rows(states.row(first), rows, scratch.z.data());
+    kernels::separate_rows(settings_.separation, scratch.z.data(), rows, m, scratch.p.data());
+    blas::gemm_nn(rows, d, m, 1.0, scratch.p.data(), m, memories_.data.data(), d, 0.0,
+                  next.row(first), d);
+  });
 }
 
 double Retriever::energy(std::span<const double> state) const {

@@ -9,6 +9,7 @@
 #include "hopcap/blas.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/exp.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
 
@@ -92,63 +93,51 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
   Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
   const bool grad_in_first_pass = want_grad && kind != UhopLossKind::per_memory;
 
-  std::string error;
   // ---- pass 1: Gram panels, maxima, sums (and the gradient rows where one pass suffices)
-#pragma omp parallel default(none) \
-    shared(fh, m, dphi, tau, kind, panel, panels, sums, lse, ghat, grad_in_first_pass, error)
-  {
-    std::vector<double> z(static_cast<std::size_t>(panel * m));
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t c = 0; c < panels; ++c) {
-      try {
-        const std::int64_t first = c * panel;
-        const std::int64_t rows = std::min(panel, m - first);
-        blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
-                      z.data(), m);
-        PanelSums& ps = sums[static_cast<std::size_t>(c)];
-        for (std::int64_t r = 0; r < rows; ++r) {
-          const std::int64_t mu = first + r;
-          double* zr = z.data() + r * m;
-          // s_max over every other memory, with the first pair among exact ties.
-          for (std::int64_t nu = 0; nu < m; ++nu) {
-            if (nu == mu) continue;
-            const double s = zr[nu] * tau;
-            const std::int64_t i = std::min(mu, nu), j = std::max(mu, nu);
-            if (s > ps.best_s || (s == ps.best_s && (i < ps.best_i || (i == ps.best_i && j < ps.best_j)))) {
-              ps.best_s = s;
-              ps.best_i = i;
-              ps.best_j = j;
-            }
-          }
-          // Entries outside the loss's sum become −∞ and so weigh exactly 0.
-          if (upper_only(kind)) {
-            std::fill(zr, zr + mu + 1, -std::numeric_limits<double>::infinity());
-          } else {
-            zr[mu] = kNegInf;
-          }
-          if (kind == UhopLossKind::per_memory) {
-            const double row_max = *std::max_element(zr, zr + m);
-            const double row_sum = exp_shifted_sum(zr, row_max, m, zr);
-            lse[static_cast<std::size_t>(mu)] = row_max + std::log(row_sum);
-          } else {
-            for (std::int64_t nu = 0; nu < m; ++nu) ps.max_z = std::max(ps.max_z, zr[nu]);
-          }
+  const auto panel_buffer = [panel, m] { return std::vector<double>(static_cast<std::size_t>(panel * m)); };
+  parallel_panels(panels, panel_buffer, [&](std::int64_t c, std::vector<double>& z) {
+    const std::int64_t first = c * panel;
+    const std::int64_t rows = std::min(panel, m - first);
+    blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+                  z.data(), m);
+    PanelSums& ps = sums[static_cast<std::size_t>(c)];
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t mu = first + r;
+      double* zr = z.data() + r * m;
+      // s_max over every other memory, with the first pair among exact ties.
+      for (std::int64_t nu = 0; nu < m; ++nu) {
+        if (nu == mu) continue;
+        const double s = zr[nu] * tau;
+        const std::int64_t i = std::min(mu, nu), j = std::max(mu, nu);
+        if (s > ps.best_s || (s == ps.best_s && (i < ps.best_i || (i == ps.best_i && j < ps.best_j)))) {
+          ps.best_s = s;
+          ps.best_i = i;
+          ps.best_j = j;
         }
-        if (kind != UhopLossKind::per_memory && ps.max_z > kNegInf) {
-          // One shift for the whole panel, so its gradient rows share one scale factor.
-          ps.sum = exp_shifted_sum(z.data(), ps.max_z, rows * m, z.data());
-          if (grad_in_first_pass) {
-            blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0,
-                          ghat.row(first), dphi);
-          }
-        }
-      } catch (const std::exception& e) {
-#pragma omp critical(hopcap_uhop_error)
-        if (error.empty()) error = e.what();
+      }
+      // Entries outside the loss's sum become −∞ and so weigh exactly 0.
+      if (upper_only(kind)) {
+        std::fill(zr, zr + mu + 1, -std::numeric_limits<double>::infinity());
+      } else {
+        zr[mu] = kNegInf;
+      }
+      if (kind == UhopLossKind::per_memory) {
+        const double row_max = *std::max_element(zr, zr + m);
+        const double row_sum = exp_shifted_sum(zr, row_max, m, zr);
+        lse[static_cast<std::size_t>(mu)] = row_max + std::log(row_sum);
+      } else {
+        for (std::int64_t nu = 0; nu < m; ++nu) ps.max_z = std::max(ps.max_z, zr[nu]);
       }
     }
-  }
-  if (!error.empty()) throw KernelError(error);
+    if (kind != UhopLossKind::per_memory && ps.max_z > kNegInf) {
+      // One shift for the whole panel, so its gradient rows share one scale factor.
+      ps.sum = exp_shifted_sum(z.data(), ps.max_z, rows * m, z.data());
+      if (grad_in_first_pass) {
+        blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0,
+                      ghat.row(first), dphi);
+      }
+    }
+  });
 
   // ---- combine the panels in a fixed order
   UhopLossValue value;
@@ -204,36 +193,25 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
 
   // ---- per_memory: a second pass, now that every row's log-sum-exp is known
   if (kind == UhopLossKind::per_memory) {
-#pragma omp parallel default(none) shared(fh, m, dphi, tau, panel, panels, lse, ghat, error)
-    {
-      std::vector<double> z(static_cast<std::size_t>(panel * m));
-#pragma omp for schedule(dynamic, 1)
-      for (std::int64_t c = 0; c < panels; ++c) {
-        try {
-          const std::int64_t first = c * panel;
-          const std::int64_t rows = std::min(panel, m - first);
-          blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
-                        z.data(), m);
-          for (std::int64_t r = 0; r < rows; ++r) {
-            const std::int64_t mu = first + r;
-            double* zr = z.data() + r * m;
-            const double own = lse[static_cast<std::size_t>(mu)];
-            // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}
-            for (std::int64_t nu = 0; nu < m; ++nu) {
-              zr[nu] = nu == mu ? 0.0
-                                : std::exp(zr[nu] - own) +
-                                      std::exp(zr[nu] - lse[static_cast<std::size_t>(nu)]);
-            }
-          }
-          blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(first),
-                        dphi);
-        } catch (const std::exception& e) {
-#pragma omp critical(hopcap_uhop_error)
-          if (error.empty()) error = e.what();
-        }
+    parallel_panels(panels, panel_buffer, [&](std::int64_t c, std::vector<double>& z) {
+    const std::int64_t first = c * panel;
+    const std::int64_t rows = std::min(panel, m - first);
+    blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+                  z.data(), m);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t mu = first + r;
+      double* zr = z.data() + r * m;
+      const double own = lse[static_cast<std::size_t>(mu)];
+      // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}
+      for (std::int64_t nu = 0; nu < m; ++nu) {
+        zr[nu] = nu == mu ? 0.0
+                          : std::exp(zr[nu] - own) +
+                                std::exp(zr[nu] - lse[static_cast<std::size_t>(nu)]);
       }
     }
-    if (!error.empty()) throw KernelError(error);
+    blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(first),
+                  dphi);
+    });
   }
 
   // ---- chain rule through φ̂ = φ/‖φ‖, then ∂L/∂W = Gᵀ X and ∂L/∂b = Σ rows of G
