@@ -2,6 +2,8 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -12,6 +14,7 @@
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
+#include "hopcap/uhop.hpp"
 #include "hopcap/well_separation.hpp"
 
 namespace hopcap::cli {
@@ -25,8 +28,28 @@ struct DemoOptions {
   std::uint64_t seed = 1;
 };
 
+// One table row per separation function for MHM (no map) or KHM retrieval of the queries.
+void print_retrieval_rows(const char* model, const Matrix& memories, const std::optional<FeatureMap>& map,
+                          const Matrix& queries, const std::vector<std::int64_t>& targets, double beta) {
+  for (const char* name : {"softmax", "entmax15", "sparsemax"}) {
+    RetrievalSettings settings;
+    settings.beta = beta;
+    settings.separation = Separation::parse(name);
+    const Retriever retriever(memories, settings, map);
+    Matrix states = queries;
+    std::vector<QueryOutcome> outcomes(targets.size());
+    retriever.run(states, targets, outcomes);
+    const RetrievalSummary s = summarize(outcomes, memories.rows);
+    const std::string label = std::string(model) + ", " + name;
+    std::printf("  %-24s %5lld/%-3lld %8lld/%-3lld %16.2f %18.2f\n", label.c_str(),
+                static_cast<long long>(s.retrieved), static_cast<long long>(s.queries),
+                static_cast<long long>(s.converged), static_cast<long long>(s.queries),
+                s.iterations_mean, s.metastable_mean);
+  }
+}
+
 void run_demo(const DemoOptions& o) {
-  std::printf("hopcap %s (git %.12s) demo: MHM retrieval of M = %lld random memories on the unit "
+  std::printf("hopcap %s (git %.12s) demo: MHM and KHM retrieval of M = %lld random memories on the unit "
               "sphere in d = %lld, seed %llu\n\n",
               build_info().version, build_info().git_sha, static_cast<long long>(o.m),
               static_cast<long long>(o.d), static_cast<unsigned long long>(o.seed));
@@ -55,26 +78,49 @@ void run_demo(const DemoOptions& o) {
   make_queries(query, memories, targets, ids, o.seed, queries);
   std::printf("retrieval of one query per memory (%s), beta = %g, t_max = 100, eps = 0.01:\n",
               query.name().c_str(), o.beta);
-  std::printf("  %-10s %12s %12s %16s %18s\n", "separation", "retrieved", "converged",
+  std::printf("  %-24s %9s %12s %16s %18s\n", "model", "retrieved", "converged",
               "mean iterations", "mean metastable");
-  for (const char* name : {"softmax", "entmax15", "sparsemax"}) {
-    RetrievalSettings settings;
-    settings.beta = o.beta;
-    settings.separation = Separation::parse(name);
-    const Retriever retriever(memories, settings);
-    Matrix states = queries;
-    std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(o.m));
-    retriever.run(states, targets, outcomes);
-    const RetrievalSummary s = summarize(outcomes, o.m);
-    std::printf("  %-10s %8lld/%-3lld %8lld/%-3lld %16.2f %18.2f\n", name,
-                static_cast<long long>(s.retrieved), static_cast<long long>(s.queries),
-                static_cast<long long>(s.converged), static_cast<long long>(s.queries),
-                s.iterations_mean, s.metastable_mean);
-  }
+  print_retrieval_rows("MHM", memories, std::nullopt, queries, targets, o.beta);
+
+  // U-Hop+ on the same memories: D_Φ = d, τ annealed 0.1 → 0.005 with the step following τ.
+  UhopSettings uhop;
+  uhop.feature_dim = o.d;
+  uhop.lr = 0.02;
+  uhop.lr_follows_tau = true;
+  uhop.tau = 0.1;
+  uhop.tau_min = 0.005;
+  uhop.anneal = 0.99;
+  uhop.iterations = 400;
+  uhop.seed = o.seed;
+  const UhopResult trained = train_uhop(memories, uhop);
+  print_retrieval_rows("KHM + U-Hop+", memories, trained.map, queries, targets, o.beta);
+  const kernels::SeparationReport feature_sep =
+      kernels::feature_separation_report(memories, trained.map.weight, trained.map.bias);
+  const WellSeparation feature_ws = check_well_separation(feature_sep, SeparationSpace::sphere, o.beta);
+  std::printf("\nU-Hop+ (D_Phi = %lld, %lld steps): smallest feature angle %.4f -> %.4f deg, "
+              "%lld of %lld memories provably stored in feature space\n",
+              static_cast<long long>(o.d), static_cast<long long>(trained.iterations),
+              trained.min_angle_deg_before, trained.min_angle_deg_after,
+              static_cast<long long>(feature_ws.stored_count), static_cast<long long>(o.m));
+
   const kernels::SeparationReport ico = kernels::separation_report(codes::icosahedron());
   std::printf("\nself-check      icosahedron min angle %.7f deg (exact arccos(1/sqrt 5) = %.7f deg)\n",
               ico.min_angle_deg, bounds::degrees(std::acos(1.0 / std::sqrt(5.0))));
-  std::printf("\nmore: hopcap retrieve --help | hopcap codes --help | docs/science.md\n");
+  // U-Hop+ must place 12 free memories (d = 24) on the icosahedron in D_Phi = 3.
+  UhopSettings code;
+  code.feature_dim = 3;
+  code.lr = 0.02;
+  code.lr_follows_tau = true;
+  code.tau_min = 5e-4;
+  code.anneal = 0.997;
+  code.iterations = 2000;
+  code.restarts = 3;
+  code.seed = 1;
+  const UhopResult ico_fit = train_uhop(generate_memories(Distribution::sphere, 24, 12, 1, 0), code);
+  std::printf("self-check      U-Hop+ code of 12 memories in D_Phi = 3: min angle %.7f deg\n",
+              ico_fit.min_angle_deg_after);
+  std::printf("\nmore: hopcap retrieve --help | hopcap train --help | hopcap codes --help | "
+              "docs/science.md\n");
 }
 
 }  // namespace

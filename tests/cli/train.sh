@@ -52,6 +52,14 @@ done
 expect_json "sgd with projection" "j['settings']['optimizer']=='sgd' and j['settings']['projection']=='unit_rows'" \
   train --d 6 --M 9 --Dphi 3 --optimizer sgd --projection unit_rows --iters 10
 
+# The quick-start demo runs and its two self-checks print the exact icosahedron angle.
+if "$hopcap" demo >"$work/demo.txt" 2>&1; then
+  [[ $(grep -c "63.4349488 deg" "$work/demo.txt") -ge 3 ]] || fail "demo self-checks: $(cat "$work/demo.txt")"
+  grep -q "KHM + U-Hop+, softmax" "$work/demo.txt" || fail "demo lacks the KHM rows"
+else
+  fail "demo exit code $?"
+fi
+
 # --- bad settings --------------------------------------------------------------------------
 expect_error "Dphi 0" "D_Phi" train --M 10 --Dphi 0
 expect_error "Dphi missing" "Dphi" train --M 10
