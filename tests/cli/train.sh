@@ -54,7 +54,7 @@ expect_json "sgd with projection" "j['settings']['optimizer']=='sgd' and j['sett
 
 # The quick-start demo runs and its two self-checks print the exact icosahedron angle.
 if "$hopcap" demo >"$work/demo.txt" 2>&1; then
-  [[ $(grep -c "63.4349488 deg" "$work/demo.txt") -ge 3 ]] || fail "demo self-checks: $(cat "$work/demo.txt")"
+  [[ $(grep -o "63.4349488 deg" "$work/demo.txt" | wc -l) -ge 3 ]] || fail "demo self-checks: $(cat "$work/demo.txt")"
   grep -q "KHM + U-Hop+, softmax" "$work/demo.txt" || fail "demo lacks the KHM rows"
 else
   fail "demo exit code $?"
