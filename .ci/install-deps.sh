@@ -11,7 +11,7 @@ packages=(
   libopenblas-dev
   libopenblas-openmp-dev
   libgtest-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev librandom123-dev zlib1g-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev librandom123-dev zlib1g-dev
   python3-h5py python3-numpy python3-xarray python3-h5netcdf
   dataset-fashion-mnist
 )
