@@ -36,7 +36,7 @@ def time_hopcap(bench, threads, name, repeats):
     cmd = [bench, f"--benchmark_filter=^{name}", "--benchmark_format=json",
            f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    runs = json.loads(out)["benchmarks"]
+    runs = json.loads(out)["benchmarks"] if out.strip() else []  # no match: nothing on stdout
     median = [r for r in runs if r.get("aggregate_name") == "median"]
     if not median:
         sys.exit(f"no benchmark matched {name}; only the registered Args exist")

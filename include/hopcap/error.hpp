@@ -37,6 +37,12 @@ class H5Error : public InputError {
   using InputError::InputError;
 };
 
+/// An MPI call failed, or ranks disagree about shared work.
+class MpiError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Throws ConfigError(message) unless condition holds.
 inline void require(bool condition, const std::string& message) {
   if (!condition) throw ConfigError(message);

@@ -1,0 +1,40 @@
+#pragma once
+// A group of MPI ranks that shares one configuration, with the few collectives hopcap needs.
+// Every reduction is Reduce-to-root then Bcast: all ranks get bitwise identical results, so
+// decisions taken from them (convergence, bisection brackets) agree on every rank.
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <span>
+
+namespace hopcap::parallel {
+
+class Group {
+ public:
+  /// Wraps comm (not owned). MPI_COMM_SELF gives a one-rank group.
+  explicit Group(MPI_Comm comm);
+
+  MPI_Comm comm() const { return comm_; }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool is_root() const { return rank_ == 0; }
+
+  /// In-place elementwise sum / max / min over the group, identical on every rank.
+  void sum(std::span<double> values) const;
+  void sum(std::span<std::int64_t> values) const;
+  void max(std::span<double> values) const;
+  /// For each entry the (value, index) with the largest value, smallest index among ties.
+  void max_location(std::span<double> values, std::span<std::int64_t> indices) const;
+  void broadcast(std::span<double> values, int root = 0) const;
+
+  /// Rows [first, first + count) of an M-row set owned by `rank` in a balanced block split.
+  static void split_rows(std::int64_t m, int size, int rank, std::int64_t& first, std::int64_t& count);
+
+ private:
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+}  // namespace hopcap::parallel

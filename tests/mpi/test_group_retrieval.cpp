@@ -1,0 +1,140 @@
+// Retrieval with the memory set partitioned over the ranks of MPI_COMM_WORLD (and over
+// sub-groups of it) agrees with the single-process kernel at every group size.
+
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/memories.hpp"
+#include "hopcap/parallel/group.hpp"
+#include "hopcap/parallel/group_retrieval.hpp"
+#include "hopcap/queries.hpp"
+
+namespace hopcap {
+namespace {
+
+using parallel::Group;
+using parallel::GroupRetriever;
+
+struct Problem {
+  Matrix memories, queries, target_memories;
+  std::vector<std::int64_t> targets;
+};
+
+Problem make_problem(std::int64_t d, std::int64_t m, std::int64_t n, const std::string& query) {
+  Problem pr;
+  pr.memories = generate_memories(Distribution::sphere, d, m, 31, 0);
+  const QueryModel model = QueryModel::parse(query);
+  pr.targets.assign(static_cast<std::size_t>(n), -1);
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  std::iota(ids.begin(), ids.end(), 0u);
+  pr.target_memories = Matrix(n, d);
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (model.has_target()) pr.targets[static_cast<std::size_t>(i)] = (i * 7) % m;
+    if (model.has_target()) {
+      std::copy_n(pr.memories.row(pr.targets[static_cast<std::size_t>(i)]), d, pr.target_memories.row(i));
+    }
+  }
+  pr.queries = Matrix(n, d);
+  make_queries(model, pr.memories, pr.targets, ids, 5, pr.queries);
+  return pr;
+}
+
+std::vector<QueryOutcome> run_on_group(const Group& group, const Problem& pr, const RetrievalSettings& s,
+                                       const std::optional<FeatureMap>& map, Matrix& final_states) {
+  std::int64_t first = 0, count = 0;
+  Group::split_rows(pr.memories.rows, group.size(), group.rank(), first, count);
+  Matrix local(count, pr.memories.cols);
+  std::copy_n(pr.memories.row(first), count * pr.memories.cols, local.data.begin());
+  const GroupRetriever retriever(group, local, first, pr.memories.rows, s, map);
+  final_states = pr.queries;
+  std::vector<QueryOutcome> out(static_cast<std::size_t>(pr.queries.rows));
+  retriever.run(final_states, pr.targets, pr.target_memories, out);
+  return out;
+}
+
+void expect_same_outcomes(const std::vector<QueryOutcome>& a, const std::vector<QueryOutcome>& b,
+                          const Matrix& sa, const Matrix& sb, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].argmax, b[i].argmax) << what << " query " << i;
+    EXPECT_EQ(a[i].retrieved, b[i].retrieved) << what << " query " << i;
+    EXPECT_EQ(a[i].converged, b[i].converged) << what << " query " << i;
+    EXPECT_EQ(a[i].iterations, b[i].iterations) << what << " query " << i;
+    EXPECT_EQ(a[i].metastable_size, b[i].metastable_size) << what << " query " << i;
+    EXPECT_NEAR(a[i].distance, b[i].distance, 1e-12 * (1.0 + std::abs(b[i].distance))) << what;
+    EXPECT_NEAR(a[i].energy, b[i].energy, 1e-12 * (1.0 + std::abs(b[i].energy))) << what;
+  }
+  for (std::size_t k = 0; k < sa.data.size(); ++k) {
+    ASSERT_NEAR(sa.data[k], sb.data[k], 1e-12) << what;
+  }
+}
+
+class GroupRetrievalTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GroupRetrievalTest, WorldGroupMatchesTheSingleProcessKernel) {
+  const Group world(MPI_COMM_WORLD);
+  const std::string sep = GetParam();
+  for (const std::string query : {"angle:25", "random"}) {
+    for (std::int64_t m : {3, 17, 200}) {  // m = 3 leaves ranks without memories at np = 4
+      const Problem pr = make_problem(6, m, 23, query);
+      RetrievalSettings s;
+      s.beta = 6.0;
+      s.separation = Separation::parse(sep);
+      s.max_iterations = 30;
+      s.tolerance = 1e-9;
+      for (int model = 0; model < 2; ++model) {
+        std::optional<FeatureMap> map;
+        if (model == 1) map = FeatureMap{generate_memories(Distribution::gaussian, 6, 4, 8, 2), {}};
+        Matrix group_states;
+        const auto got = run_on_group(world, pr, s, map, group_states);
+        // Reference: the kernel Retriever on the whole set in this process.
+        const Retriever single(pr.memories, s, map);
+        Matrix states = pr.queries;
+        std::vector<QueryOutcome> expected(static_cast<std::size_t>(pr.queries.rows));
+        single.run(states, pr.targets, expected);
+        expect_same_outcomes(got, expected, group_states, states,
+                             sep + " " + query + " M=" + std::to_string(m) + " model " + std::to_string(model));
+      }
+    }
+  }
+}
+
+TEST_P(GroupRetrievalTest, SubGroupsOfAnySizeAgree) {
+  // Split the world into groups of 1, 2, ... ranks; every group must produce the same outcome.
+  int world_rank = 0, world_size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  const Problem pr = make_problem(5, 64, 16, "angle:30");
+  RetrievalSettings s;
+  s.beta = 4.0;
+  s.separation = Separation::parse(GetParam());
+  Matrix reference_states;
+  const auto reference = run_on_group(Group(MPI_COMM_SELF), pr, s, std::nullopt, reference_states);
+  for (int group_size = 1; group_size <= world_size; ++group_size) {
+    MPI_Comm sub;
+    MPI_Comm_split(MPI_COMM_WORLD, world_rank / group_size, world_rank, &sub);
+    Matrix states;
+    const auto got = run_on_group(Group(sub), pr, s, std::nullopt, states);
+    expect_same_outcomes(got, reference, states, reference_states, "group size " + std::to_string(group_size));
+    MPI_Comm_free(&sub);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Separations, GroupRetrievalTest,
+                         ::testing::Values("softmax", "sparsemax", "entmax15", "entmax:1.3"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == ':' || c == '.') c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace hopcap
