@@ -31,7 +31,7 @@ constexpr double kC[14] = {1.0,
                            1.6059043836821613e-10};
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HOPCAP_EXP_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define HOPCAP_EXP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define HOPCAP_EXP_CLONES
 #endif

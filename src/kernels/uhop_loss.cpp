@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hopcap/blas.hpp"
@@ -193,24 +194,32 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
 
   // ---- per_memory: a second pass, now that every row's log-sum-exp is known
   if (kind == UhopLossKind::per_memory) {
-    parallel_panels(panels, panel_buffer, [&](std::int64_t c, std::vector<double>& z) {
-    const std::int64_t first = c * panel;
-    const std::int64_t rows = std::min(panel, m - first);
-    blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
-                  z.data(), m);
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const std::int64_t mu = first + r;
-      double* zr = z.data() + r * m;
-      const double own = lse[static_cast<std::size_t>(mu)];
-      // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}
-      for (std::int64_t nu = 0; nu < m; ++nu) {
-        zr[nu] = nu == mu ? 0.0
-                          : std::exp(zr[nu] - own) +
-                                std::exp(zr[nu] - lse[static_cast<std::size_t>(nu)]);
+    const auto two_buffers = [panel, m] {
+      return std::pair(std::vector<double>(static_cast<std::size_t>(panel * m)),
+                       std::vector<double>(static_cast<std::size_t>(panel * m)));
+    };
+    parallel_panels(panels, two_buffers, [&](std::int64_t c, auto& buffers) {
+      std::vector<double>& z = buffers.first;
+      std::vector<double>& scratch = buffers.second;
+      const std::int64_t first = c * panel;
+      const std::int64_t rows = std::min(panel, m - first);
+      blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+                    z.data(), m);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t mu = first + r;
+        double* zr = z.data() + r * m;
+        const double own = lse[static_cast<std::size_t>(mu)];
+        // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}, both exponents ≤ 0 up to rounding
+        // (lse_ν ≥ s_νμ/τ), by the vector exponential; the diagonal weighs nothing.
+        double* other = scratch.data() + r * m;
+        for (std::int64_t nu = 0; nu < m; ++nu) other[nu] = zr[nu] - lse[static_cast<std::size_t>(nu)];
+        exp_shifted_sum(other, 0.0, m, other);
+        exp_shifted_sum(zr, own, m, zr);
+        for (std::int64_t nu = 0; nu < m; ++nu) zr[nu] += other[nu];
+        zr[mu] = 0.0;
       }
-    }
-    blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(first),
-                  dphi);
+      blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(first),
+                    dphi);
     });
   }
 
