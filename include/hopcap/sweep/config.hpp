@@ -108,4 +108,9 @@ void validate(const SweepConfig& config);
 /// The full effective config as TOML, every key present; parse_config(to_toml(c)) == c.
 std::string to_toml(const SweepConfig& config);
 
+/// The part of the config that determines the results: every section except [run] (output
+/// path, group size, commit and progress intervals change how a run goes, not what it finds).
+/// `--resume` requires this to match.
+std::string science_toml(const SweepConfig& config);
+
 }  // namespace hopcap::sweep
