@@ -37,8 +37,11 @@ int main(int argc, char** argv) {
   hopcap::cli::register_retrieve(app);
   hopcap::cli::register_train(app);
   hopcap::cli::register_demo(app);
+  hopcap::cli::register_run(app, argc, argv);
   try {
     app.parse(argc, argv);
+  } catch (const hopcap::cli::ReportedError& e) {
+    return e.exit_code;
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kUsageError;

@@ -11,5 +11,12 @@ void register_codes(CLI::App& app);
 void register_retrieve(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_train(CLI::App& app);
+/// `hopcap run`; argv is recorded as the run's command line.
+void register_run(CLI::App& app, int argc, char** argv);
+
+/// An error already reported on stderr (by rank 0 of an MPI run): main only returns its code.
+struct ReportedError {
+  int exit_code;
+};
 
 }  // namespace hopcap::cli

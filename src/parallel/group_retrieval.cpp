@@ -90,9 +90,13 @@ void GroupRetriever::separate(Matrix& z, Matrix& p, std::vector<double>* softmax
   const std::int64_t n = z.rows;
   const std::int64_t local = z.cols;
   if (p.rows != n || p.cols != local) p = Matrix(n, local);
+  // Checked collectively: a rank that threw alone would leave the others in the next reduction.
+  std::vector<std::int64_t> non_finite{0};
   for (double v : z.data) {
-    if (!std::isfinite(v)) throw KernelError("retrieval: non-finite score");
+    if (!std::isfinite(v)) non_finite[0] = 1;
   }
+  group_.sum(non_finite);
+  if (non_finite[0] != 0) throw KernelError("retrieval: non-finite score");
   // Row maxima over the whole group.
   std::vector<double> row_max(static_cast<std::size_t>(n), kNegInf);
   for (std::int64_t i = 0; i < n; ++i) {

@@ -1,0 +1,61 @@
+#pragma once
+// One configuration of a sweep, run by a group of ranks: the memory set (rows partitioned over
+// the group), the feature map of its model (U-Hop+ trained on the group root), separation
+// metrics and theory (group root), and partitioned retrieval of every query. The result is a
+// set of named values matching sweep_variables(); a configuration that fails (bad setting for
+// this point, non-finite loss, out of memory) is returned as failed with its message.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hopcap/matrix.hpp"
+#include "hopcap/parallel/group.hpp"
+#include "hopcap/sweep/config.hpp"
+#include "hopcap/sweep/plan.hpp"
+
+namespace hopcap::sweep {
+
+enum class ResultStatus : std::int8_t { ok = 1, failed = 2 };
+
+struct ConfigResult {
+  std::int64_t id = 0;  ///< grid id of the configuration
+  ResultStatus status = ResultStatus::ok;
+  std::string message;
+  std::map<std::string, std::vector<double>> values;
+};
+
+/// One output variable of a sweep: over the grid axes, plus at most one extra dimension.
+struct SweepVariable {
+  const char* name;
+  const char* long_name;
+  const char* units;
+  const char* extra_dim;  ///< "" | "metastable_size" | "uhop_iteration"
+};
+
+/// The variables every configuration reports (NaN where one does not apply, e.g. feature-space
+/// quantities of the MHM).
+const std::vector<SweepVariable>& sweep_variables();
+
+/// Metastable sizes 0 .. kMetastableBins−2 have their own bin; the last bin counts the rest.
+inline constexpr std::int64_t kMetastableBins = 33;
+
+/// Length of the uhop_iteration dimension for this config (≥ 1).
+std::int64_t uhop_trace_length(const SweepConfig& config);
+
+/// Loaded data sets, kept across configurations of one rank (key: the source spec).
+class DatasetCache {
+ public:
+  const Matrix& get(const std::string& spec);
+
+ private:
+  std::map<std::string, Matrix> loaded_;
+};
+
+/// Every rank of the group calls this with the same configuration; the returned values are
+/// complete on the group root (other ranks return the same status and message).
+ConfigResult execute_configuration(const SweepConfig& config, const Configuration& c,
+                                   const parallel::Group& group, DatasetCache& cache);
+
+}  // namespace hopcap::sweep

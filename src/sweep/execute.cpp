@@ -1,0 +1,288 @@
+#include "hopcap/sweep/execute.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <numeric>
+#include <optional>
+
+#include "hopcap/bounds.hpp"
+#include "hopcap/error.hpp"
+#include "hopcap/io/loaders.hpp"
+#include "hopcap/kernels/metrics.hpp"
+#include "hopcap/memories.hpp"
+#include "hopcap/parallel/group_retrieval.hpp"
+#include "hopcap/queries.hpp"
+#include "hopcap/uhop.hpp"
+#include "hopcap/well_separation.hpp"
+
+namespace hopcap::sweep {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Queries are made and retrieved in blocks of this many, so only one block of queries and of
+// target memories is held at a time.
+constexpr std::int64_t kQueryBlock = 4096;
+
+bool is_synthetic(const std::string& spec) {
+  return spec == "sphere" || spec == "binary" || spec == "gaussian";
+}
+
+// Runs `phase` on the group root only; every rank learns whether it failed and throws the
+// root's message if so, so that no rank is left waiting in a later collective.
+template <class Phase>
+void on_root(const parallel::Group& group, Phase phase) {
+  std::string message;
+  if (group.is_root()) {
+    try {
+      phase();
+    } catch (const std::bad_alloc&) {
+      message = "out of memory";
+    } catch (const std::exception& e) {
+      message = e.what();
+      if (message.empty()) message = "unknown error";
+    }
+  }
+  std::vector<double> length{static_cast<double>(message.size())};
+  group.broadcast(length);
+  if (length[0] == 0.0) return;
+  std::vector<double> chars(static_cast<std::size_t>(length[0]));
+  for (std::size_t i = 0; i < message.size(); ++i) chars[i] = static_cast<unsigned char>(message[i]);
+  group.broadcast(chars);
+  std::string text(chars.size(), ' ');
+  for (std::size_t i = 0; i < chars.size(); ++i) text[i] = static_cast<char>(chars[i]);
+  throw KernelError(text);
+}
+
+// The memory set of a configuration: rows are generated (synthetic) or taken from the cached,
+// preprocessed data set, so any rank can produce any row.
+class MemorySet {
+ public:
+  MemorySet(const SweepConfig& config, const Configuration& c, DatasetCache& cache) : c_(c) {
+    if (is_synthetic(c.memories)) {
+      distribution_ = parse_distribution(c.memories);
+      return;
+    }
+    io::Preprocess pre;
+    pre.subset = c.m;
+    pre.subset_seed = c.memory_seed;
+    pre.scale_pixels = config.scale_pixels;
+    pre.project_to_sphere = config.normalize;
+    data_ = io::preprocess(cache.get(c.memories), pre);
+    require(data_.cols == c.d, "memories '" + c.memories + "' have dimension " + std::to_string(data_.cols) +
+                                   ", but this point has d = " + std::to_string(c.d));
+  }
+
+  Matrix rows(std::int64_t first, std::int64_t count) const {
+    Matrix out(count, c_.d);
+    if (count == 0) return out;
+    if (data_.rows > 0) {
+      std::copy_n(data_.row(first), count * c_.d, out.data.begin());
+    } else {
+      generate_memory_slice(distribution_, c_.d, c_.memory_seed, c_.memory_set, first, count, out.data);
+    }
+    return out;
+  }
+
+ private:
+  const Configuration& c_;
+  Distribution distribution_ = Distribution::sphere;
+  Matrix data_;
+};
+
+UhopSettings uhop_settings(const SweepConfig& config, const Configuration& c) {
+  UhopSettings s;
+  s.feature_dim = c.dphi;
+  s.bias = config.uhop_bias;
+  s.loss = parse_uhop_loss(config.uhop_loss);
+  s.tau = config.uhop_tau;
+  s.tau_min = config.uhop_tau_min;
+  s.anneal = config.uhop_anneal;
+  s.optimizer = parse_uhop_optimizer(config.uhop_optimizer);
+  s.lr = config.uhop_lr;
+  s.lr_follows_tau = config.uhop_lr_follows_tau;
+  s.momentum = config.uhop_momentum;
+  s.projection = parse_uhop_projection(config.uhop_projection);
+  s.init = parse_uhop_init(config.uhop_init);
+  s.iterations = config.uhop_iters;
+  s.batch = config.uhop_batch;
+  s.restarts = config.uhop_restarts;
+  s.seed = c.map_seed;
+  return s;
+}
+
+void broadcast_map(const parallel::Group& group, FeatureMap& map, std::int64_t dphi, std::int64_t d, bool bias) {
+  if (!group.is_root()) map = FeatureMap{Matrix(dphi, d), bias ? std::vector<double>(static_cast<std::size_t>(dphi)) : std::vector<double>{}};
+  group.broadcast(map.weight.data);
+  if (bias) group.broadcast(map.bias);
+}
+
+}  // namespace
+
+const std::vector<SweepVariable>& sweep_variables() {
+  static const std::vector<SweepVariable> variables = {
+      {"success_rate", "fraction of queries retrieved (argmax on target and distance <= epsilon)", "1", ""},
+      {"converged_rate", "fraction of queries that converged before t_max", "1", ""},
+      {"iterations_mean", "mean number of retrieval updates", "1", ""},
+      {"iterations_max", "largest number of retrieval updates", "1", ""},
+      {"distance_mean", "mean distance of the final state to its target memory", "1", ""},
+      {"energy_mean", "mean model energy of the final states", "1", ""},
+      {"metastable_mean", "mean metastable-state size", "1", ""},
+      {"queries", "number of queries", "1", ""},
+      {"delta_min", "minimum separation of the normalised memories, 1 - max cosine", "1", ""},
+      {"raw_delta_min", "minimum separation Delta_min of the raw memories (Ramsauer et al.)", "1", ""},
+      {"min_angle_deg", "smallest angle between two memories", "degree", ""},
+      {"feature_delta_min", "minimum separation of the normalised features, 1 - max cosine", "1", ""},
+      {"feature_min_angle_deg", "smallest angle between two features", "degree", ""},
+      {"stored_fraction", "fraction of memories provably stored by the well-separation condition", "1", ""},
+      {"theoretical_capacity", "largest M the well-separation condition allows at the Prop 3.1 separation", "1", ""},
+      {"prop31_lower", "Proposition 3.1 lower bound on the optimal Delta_min at this M and dimension", "1", ""},
+      {"prop31_upper", "Proposition 3.1 upper bound on the optimal Delta_min at this M and dimension", "1", ""},
+      {"uhop_loss_final", "U-Hop+ loss of the learned map at the final temperature", "1", ""},
+      {"uhop_iterations", "U-Hop+ steps taken by the kept restart", "1", ""},
+      {"uhop_delta_min_before", "feature Delta_min of the initial map", "1", ""},
+      {"uhop_delta_min_after", "feature Delta_min of the learned map", "1", ""},
+      {"seconds", "wall time of the configuration", "s", ""},
+      {"metastable_histogram", "number of queries per metastable-state size (last bin: this size or more)", "1",
+       "metastable_size"},
+      {"uhop_loss_trace", "U-Hop+ loss per step", "1", "uhop_iteration"},
+      {"uhop_delta_min_trace", "feature Delta_min per U-Hop+ step", "1", "uhop_iteration"},
+  };
+  return variables;
+}
+
+std::int64_t uhop_trace_length(const SweepConfig& config) { return std::max<std::int64_t>(1, config.uhop_iters); }
+
+const Matrix& DatasetCache::get(const std::string& spec) {
+  auto it = loaded_.find(spec);
+  if (it == loaded_.end()) it = loaded_.emplace(spec, io::load_source(spec)).first;
+  return it->second;
+}
+
+ConfigResult execute_configuration(const SweepConfig& config, const Configuration& c,
+                                   const parallel::Group& group, DatasetCache& cache) {
+  const auto start = std::chrono::steady_clock::now();
+  ConfigResult result;
+  result.id = c.id;
+  auto& v = result.values;
+  for (const SweepVariable& var : sweep_variables()) {
+    if (std::string(var.extra_dim).empty()) v[var.name] = {kNaN};
+  }
+  try {
+    const MemorySet memories(config, c, cache);
+    const bool mhm = c.model == "mhm";
+    std::optional<FeatureMap> map;
+    if (c.model == "khm_random") {
+      map = initial_uhop_map(UhopInit::gaussian, c.dphi, c.d, false, c.map_seed, 0);
+    } else if (c.model == "khm_identity") {
+      require(c.dphi <= c.d, "khm_identity needs Dphi <= d (Dphi = " + std::to_string(c.dphi) +
+                                 ", d = " + std::to_string(c.d) + ")");
+      map = initial_uhop_map(UhopInit::identity, c.dphi, c.d, false, 0, 0);
+    }
+
+    // Group root: the whole memory set for training, metrics and theory.
+    on_root(group, [&] {
+      const Matrix all = memories.rows(0, c.m);
+      if (c.model == "khm_uhop") {
+        const UhopResult trained = train_uhop(all, uhop_settings(config, c));
+        map = trained.map;
+        v["uhop_loss_final"] = {trained.loss_final};
+        v["uhop_iterations"] = {static_cast<double>(trained.iterations)};
+        v["uhop_delta_min_before"] = {trained.delta_min_before};
+        v["uhop_delta_min_after"] = {trained.delta_min_after};
+        std::vector<double> loss, delta;
+        for (const UhopTracePoint& p : trained.trace) {
+          loss.push_back(p.loss);
+          delta.push_back(p.delta_min);
+        }
+        v["uhop_loss_trace"] = loss;
+        v["uhop_delta_min_trace"] = delta;
+      }
+      if (c.m >= 2) {
+        const kernels::SeparationReport raw = kernels::separation_report(all);
+        v["delta_min"] = {raw.delta_min_sphere};
+        v["raw_delta_min"] = {raw.raw_delta_min};
+        v["min_angle_deg"] = {raw.min_angle_deg};
+        std::optional<kernels::SeparationReport> features;
+        if (map) {
+          features = kernels::feature_separation_report(all, map->weight, map->bias);
+          v["feature_delta_min"] = {features->delta_min_sphere};
+          v["feature_min_angle_deg"] = {features->min_angle_deg};
+        }
+        const WellSeparation ws = map ? check_well_separation(*features, SeparationSpace::sphere, c.beta)
+                                      : check_well_separation(raw, SeparationSpace::raw, c.beta);
+        v["stored_fraction"] = {static_cast<double>(ws.stored_count) / static_cast<double>(c.m)};
+      }
+      const std::int64_t dim = mhm ? c.d : c.dphi;
+      if (dim >= 2) {
+        v["prop31_lower"] = {bounds::prop31_lower(c.m, dim)};
+        v["prop31_upper"] = {bounds::prop31_upper(c.m, dim)};
+        v["theoretical_capacity"] = {static_cast<double>(prop31_capacity(dim, c.beta, std::nullopt, std::int64_t{1} << 40).capacity)};
+      }
+    });
+    if (c.model == "khm_uhop") {
+      if (!map) map.emplace();
+      broadcast_map(group, *map, c.dphi, c.d, config.uhop_bias);
+    }
+
+    // Partitioned retrieval of every query, block by block.
+    RetrievalSettings rs;
+    rs.beta = c.beta;
+    rs.separation = Separation::parse(c.sep);
+    rs.max_iterations = static_cast<int>(config.t_max);
+    rs.tolerance = config.tol;
+    rs.epsilon = config.epsilon;
+    rs.khm_scores = config.khm_scores == "raw" ? KhmScores::raw_features : KhmScores::normalized;
+    std::int64_t first = 0, count = 0;
+    parallel::Group::split_rows(c.m, group.size(), group.rank(), first, count);
+    const parallel::GroupRetriever retriever(group, memories.rows(first, count), first, c.m, rs, map);
+    const QueryModel query = QueryModel::parse(c.query);
+    const std::int64_t n = query_count(config, c);
+    std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));
+    for (std::int64_t q0 = 0; q0 < n; q0 += kQueryBlock) {
+      const std::int64_t b = std::min(kQueryBlock, n - q0);
+      std::vector<std::int64_t> targets(static_cast<std::size_t>(b), -1), local_targets(static_cast<std::size_t>(b), -1);
+      std::vector<std::uint64_t> ids(static_cast<std::size_t>(b));
+      Matrix target_memories(b, c.d);
+      for (std::int64_t i = 0; i < b; ++i) {
+        ids[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(q0 + i);
+        if (!query.has_target()) continue;
+        targets[static_cast<std::size_t>(i)] = (q0 + i) / config.queries_per_memory;
+        local_targets[static_cast<std::size_t>(i)] = i;
+        const Matrix row = memories.rows(targets[static_cast<std::size_t>(i)], 1);
+        std::copy_n(row.data.begin(), c.d, target_memories.row(i));
+      }
+      Matrix states(b, c.d);
+      make_queries(query, target_memories, local_targets, ids, c.query_seed, states);
+      retriever.run(states, targets, target_memories,
+                    std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
+    }
+    const RetrievalSummary s = summarize(outcomes, c.m);
+    v["success_rate"] = {s.success_rate};
+    v["converged_rate"] = {s.converged_rate};
+    v["iterations_mean"] = {s.iterations_mean};
+    v["iterations_max"] = {static_cast<double>(s.iterations_max)};
+    v["distance_mean"] = {s.distance_mean};
+    v["energy_mean"] = {s.energy_mean};
+    v["metastable_mean"] = {s.metastable_mean};
+    v["queries"] = {static_cast<double>(s.queries)};
+    std::vector<double> histogram(static_cast<std::size_t>(kMetastableBins), 0.0);
+    for (std::size_t k = 0; k < s.metastable_histogram.size(); ++k) {
+      histogram[std::min<std::size_t>(k, static_cast<std::size_t>(kMetastableBins - 1))] +=
+          static_cast<double>(s.metastable_histogram[k]);
+    }
+    v["metastable_histogram"] = histogram;
+  } catch (const std::bad_alloc&) {
+    result.status = ResultStatus::failed;
+    result.message = "out of memory";
+  } catch (const Error& e) {
+    result.status = ResultStatus::failed;
+    result.message = e.what();
+  }
+  v["seconds"] = {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  return result;
+}
+
+}  // namespace hopcap::sweep

@@ -1,0 +1,118 @@
+#include "hopcap/sweep/plan.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+#include "hopcap/error.hpp"
+#include "hopcap/queries.hpp"
+#include "hopcap/rng.hpp"
+
+namespace hopcap::sweep {
+namespace {
+
+// FNV-1a of a label, so that string axes enter seeds by value, not by their position.
+std::uint64_t label_hash(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+constexpr std::uint64_t kMemorySeedStream = 0x68632d6d656d6f72ULL;  // "hc-memor"
+constexpr std::uint64_t kQuerySeedStream = 0x68632d7175657279ULL;   // "hc-query"
+constexpr std::uint64_t kMapSeedStream = 0x68632d6d61702d2dULL;     // "hc-map--"
+
+bool passes_filter(const std::string& filter, std::int64_t dphi, std::int64_t d) {
+  if (filter.empty()) return true;
+  if (filter == "Dphi <= d") return dphi <= d;
+  if (filter == "Dphi >= d") return dphi >= d;
+  throw ConfigError("sweep.filter: unknown filter '" + filter + "'");
+}
+
+}  // namespace
+
+std::int64_t linear_index(const std::vector<std::int64_t>& shape, const GridIndex& index) {
+  std::int64_t id = 0;
+  for (std::size_t a = 0; a < kAxisCount; ++a) id = id * shape[a] + index[a];
+  return id;
+}
+
+GridIndex grid_index(const std::vector<std::int64_t>& shape, std::int64_t id) {
+  GridIndex index{};
+  for (std::size_t a = kAxisCount; a-- > 0;) {
+    index[a] = id % shape[a];
+    id /= shape[a];
+  }
+  return index;
+}
+
+std::int64_t query_count(const SweepConfig& config, const Configuration& c) {
+  if (QueryModel::parse(c.query).has_target()) return config.queries_per_memory * c.m;
+  return config.random_queries > 0 ? config.random_queries : c.m;
+}
+
+Plan make_plan(const SweepConfig& config) {
+  validate(config);
+  Plan plan;
+  plan.shape = {static_cast<std::int64_t>(config.d.size()),     static_cast<std::int64_t>(config.m.size()),
+                static_cast<std::int64_t>(config.dphi.size()),  static_cast<std::int64_t>(config.beta.size()),
+                static_cast<std::int64_t>(config.sep.size()),   static_cast<std::int64_t>(config.query.size()),
+                static_cast<std::int64_t>(config.model.size()), static_cast<std::int64_t>(config.memories.size()),
+                config.replicas};
+  plan.grid_size = std::accumulate(plan.shape.begin(), plan.shape.end(), std::int64_t{1}, std::multiplies<>());
+  for (std::int64_t id = 0; id < plan.grid_size; ++id) {
+    const GridIndex ix = grid_index(plan.shape, id);
+    Configuration c;
+    c.id = id;
+    c.index = ix;
+    c.d = config.d[static_cast<std::size_t>(ix[0])];
+    c.m = config.m[static_cast<std::size_t>(ix[1])];
+    c.dphi = config.dphi[static_cast<std::size_t>(ix[2])];
+    c.beta = config.beta[static_cast<std::size_t>(ix[3])];
+    c.sep = config.sep[static_cast<std::size_t>(ix[4])];
+    c.query = config.query[static_cast<std::size_t>(ix[5])];
+    c.model = config.model[static_cast<std::size_t>(ix[6])];
+    c.memories = config.memories[static_cast<std::size_t>(ix[7])];
+    c.replica = ix[8];
+    const bool mhm = c.model == "mhm";
+    // The MHM ignores D_Φ: the point at the first D_Φ runs and fills the others; the filter
+    // concerns feature maps only.
+    if (mhm && ix[2] != 0) continue;
+    if (!mhm && !passes_filter(config.filter, c.dphi, c.d)) {
+      plan.filtered.push_back(id);
+      continue;
+    }
+    if (mhm) {
+      for (std::int64_t k = 1; k < plan.shape[2]; ++k) {
+        GridIndex other = ix;
+        other[2] = k;
+        c.shares.push_back(linear_index(plan.shape, other));
+      }
+    }
+    const std::uint64_t replica_seed = rng::derive(config.seed, static_cast<std::uint64_t>(c.replica));
+    c.memory_seed = rng::derive(replica_seed, kMemorySeedStream);
+    c.memory_set = rng::derive(label_hash(c.memories), static_cast<std::uint64_t>(c.d));
+    c.query_seed = rng::derive(rng::derive(c.memory_seed, kQuerySeedStream), label_hash(c.query));
+    c.map_seed = rng::derive(rng::derive(c.memory_seed, kMapSeedStream),
+                             label_hash(c.model) ^ static_cast<std::uint64_t>(c.dphi));
+    // Cost model (flops): retrieval ~ 4·B·M·dim·iterations (a quarter of t_max assumed),
+    // U-Hop+ ~ 4·M²·D_Φ per step, metrics ~ 2·M²·dim. Only the order matters.
+    const double m = static_cast<double>(c.m);
+    const double dim = mhm ? static_cast<double>(c.d) : static_cast<double>(c.dphi + c.d);
+    const double b = static_cast<double>(query_count(config, c));
+    c.cost = 4.0 * b * m * dim * std::max(1.0, 0.25 * static_cast<double>(config.t_max)) + 2.0 * m * m * dim;
+    if (c.model == "khm_uhop") {
+      c.cost += 4.0 * m * m * static_cast<double>(c.dphi) *
+                static_cast<double>(config.uhop_iters * config.uhop_restarts);
+    }
+    plan.work.push_back(std::move(c));
+  }
+  std::stable_sort(plan.work.begin(), plan.work.end(),
+                   [](const Configuration& a, const Configuration& b) { return a.cost > b.cost; });
+  return plan;
+}
+
+}  // namespace hopcap::sweep

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Config validation before any work, --print-config round trip, and the documented output
+# opened by xarray (engine h5netcdf) and h5py with no extra code.
+source "$(dirname "$0")/common.bash" "$1" "$2"
+
+# expect_config_error NAME PATTERN TOML: one error line naming the key, exit != 0, no file.
+expect_config_error() {
+  local name="$1" pattern="$2" toml="$3"
+  printf '%s\n[run]\noutput = "%s/bad.h5"\n' "$toml" "$work" >"$work/bad.toml"
+  rm -f "$work/bad.h5"
+  "$hopcap" run "$work/bad.toml" >"$work/out.txt" 2>"$work/err.txt"
+  local rc=$?
+  [[ $rc -ne 0 && $rc -lt 128 ]] || fail "$name: exit code $rc"
+  [[ $(grep -c . "$work/err.txt") -eq 1 ]] || fail "$name: expected one error line: $(cat "$work/err.txt")"
+  grep -qE -- "$pattern" "$work/err.txt" || fail "$name: stderr lacks /$pattern/: $(cat "$work/err.txt")"
+  [[ ! -e "$work/bad.h5" ]] || fail "$name: an output file was created"
+}
+expect_config_error "unknown key" "sweep.colour" $'[sweep]\ncolour = 3'
+expect_config_error "unknown section" "plot" $'[plot]\nx = 1'
+expect_config_error "wrong type" "sweep.beta" $'[sweep]\nbeta = "hot"'
+expect_config_error "empty axis" "sweep.d" $'[sweep]\nd = []'
+expect_config_error "M < 1" "sweep.M" $'[sweep]\nM = [0]'
+expect_config_error "beta <= 0" "sweep.beta" $'[sweep]\nbeta = [-1.0]'
+expect_config_error "alpha <= 1" "sweep.sep" $'[sweep]\nsep = ["entmax:1.0"]'
+expect_config_error "Dphi < 1" "sweep.Dphi" $'[sweep]\nDphi = [0]'
+expect_config_error "syntax" "line" $'[sweep\nd = 3'
+
+# --print-config prints every key; feeding it back reproduces the config and the run.
+"$hopcap" run "$tiny" -o "$work/a.h5" --print-config >"$work/printed.toml" || fail "print-config"
+grep -q "^\[uhop\]" "$work/printed.toml" || fail "printed config lacks [uhop]"
+"$hopcap" run "$work/printed.toml" --print-config >"$work/printed2.toml" || fail "print-config of printed"
+cmp -s "$work/printed.toml" "$work/printed2.toml" || fail "print-config is not a fixed point"
+OMP_NUM_THREADS=1 run_np 1 "$tiny" -o "$work/a.h5" >/dev/null 2>&1 || fail "run a"
+OMP_NUM_THREADS=1 run_np 1 "$work/printed.toml" -o "$work/b.h5" >/dev/null 2>&1 || fail "run b"
+grep -q "^output = \"$work/a.h5\"" "$work/printed.toml" || fail "-o is not part of the printed config"
+"$py" "$here/compare_runs.py" "$work/a.h5" "$work/b.h5" 1e-15 || fail "printed config does not reproduce the run"
+"$py" - "$work/a.h5" <<'PY' || fail "stored config differs from --print-config"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    stored = f.attrs["config"]
+    stored = stored.decode() if isinstance(stored, bytes) else stored
+printed = open(sys.argv[1].replace("a.h5", "printed.toml")).read()
+sys.exit(0 if stored == printed else 1)
+PY
+
+# --dry-run validates and writes nothing.
+OMP_NUM_THREADS=1 "$hopcap" run "$tiny" -o "$work/dry.h5" --dry-run | grep -q "configurations to run" || fail "dry run output"
+[[ ! -e "$work/dry.h5" ]] || fail "dry run wrote a file"
+
+# xarray and h5py open the file with named dimensions and no extra code.
+"$py" "$here/open_with_xarray.py" "$work/a.h5" || fail "xarray/h5py check"
+finish

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The sweep result does not depend on the number of ranks, the group size or the thread count:
+# tiny.toml at 1, 2, 3 and 4 ranks, groups of 1, 2 and 3, 1 or 2 threads, all equal to 1e-12.
+source "$(dirname "$0")/common.bash" "$1" "$2"
+
+OMP_NUM_THREADS=1 run_np 1 "$tiny" -o "$work/ref.h5" >"$work/ref.log" 2>&1 || fail "reference run: $(tail -5 "$work/ref.log")"
+for setup in "2 1 1" "3 3 1" "4 2 2" "2 2 2" "3 1 2"; do
+  read -r ranks group threads <<<"$setup"
+  out="$work/np${ranks}_g${group}_t${threads}.h5"
+  if OMP_NUM_THREADS=$threads run_np "$ranks" "$tiny" -o "$out" --set "run.group_size=$group" >"$work/run.log" 2>&1; then
+    "$py" "$here/compare_runs.py" "$work/ref.h5" "$out" 1e-12 || fail "ranks $ranks, group $group, threads $threads differ"
+  else
+    fail "run at ranks $ranks group $group: $(tail -5 "$work/run.log")"
+  fi
+done
+finish
