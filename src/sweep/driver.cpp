@@ -8,6 +8,8 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <filesystem>
+#include <iomanip>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -21,6 +23,7 @@
 #include "hopcap/io/library_versions.hpp"
 #include "hopcap/io/results_file.hpp"
 #include "hopcap/parallel/group.hpp"
+#include "hopcap/sweep/capacity.hpp"
 #include "hopcap/sweep/execute.hpp"
 #include "hopcap/sweep/plan.hpp"
 
@@ -57,6 +60,7 @@ std::vector<char> pack(const ConfigResult& r) {
   };
   put(&r.id, sizeof r.id);
   put(&r.status, sizeof r.status);
+  put(&r.flops, sizeof r.flops);
   put_string(r.message);
   const std::uint64_t count = r.values.size();
   put(&count, sizeof count);
@@ -86,6 +90,7 @@ ConfigResult unpack(const std::vector<char>& in) {
   ConfigResult r;
   get(&r.id, sizeof r.id);
   get(&r.status, sizeof r.status);
+  get(&r.flops, sizeof r.flops);
   r.message = get_string();
   std::uint64_t count = 0;
   get(&count, sizeof count);
@@ -111,6 +116,18 @@ void agree_on_error(MPI_Comm world, int rank, const std::string& local_error) {
   throw ConfigError(message);
 }
 
+// Capacity mode has no M and no replica axis in the file (the search runs over M and pools
+// the replicas); inside the plan they have one entry each.
+bool collapsed_in_capacity_mode(std::size_t axis) { return axis == 1 || axis == kAxisCount - 1; }
+
+std::vector<std::int64_t> file_point(const SweepConfig& config, const GridIndex& index) {
+  std::vector<std::int64_t> point;
+  for (std::size_t a = 0; a < kAxisCount; ++a) {
+    if (!config.capacity || !collapsed_in_capacity_mode(a)) point.push_back(index[a]);
+  }
+  return point;
+}
+
 io::ResultsLayout sweep_layout(const SweepConfig& c, const std::map<std::string, std::string>& attributes) {
   io::ResultsLayout layout;
   auto numbers = [](const auto& values) {
@@ -120,7 +137,7 @@ io::ResultsLayout sweep_layout(const SweepConfig& c, const std::map<std::string,
   };
   std::vector<std::int64_t> replicas(static_cast<std::size_t>(c.replicas));
   for (std::int64_t r = 0; r < c.replicas; ++r) replicas[static_cast<std::size_t>(r)] = r;
-  layout.axes = {
+  const std::vector<io::AxisSpec> axes = {
       {"d", "memory dimension", "1", numbers(c.d), {}, true},
       {"M", "number of memories", "1", numbers(c.m), {}, true},
       {"Dphi", "feature dimension D_Phi (KHM models)", "1", numbers(c.dphi), {}, true},
@@ -131,11 +148,18 @@ io::ResultsLayout sweep_layout(const SweepConfig& c, const std::map<std::string,
       {"memories", "memory distribution or data set", "1", {}, c.memories, false},
       {"replica", "replica (independent memories, queries and maps)", "1", numbers(replicas), {}, true},
   };
-  layout.extra_dims = {{"metastable_size", "metastable-state size (last: this size or more)", kMetastableBins},
-                       {"uhop_iteration", "U-Hop+ step", uhop_trace_length(c)}};
-  for (const SweepVariable& v : sweep_variables()) {
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    if (!c.capacity || !collapsed_in_capacity_mode(a)) layout.axes.push_back(axes[a]);
+  }
+  if (c.capacity) {
+    layout.extra_dims = {{"capacity_probe", "probe of the capacity search", capacity_probe_length(c)}};
+  } else {
+    layout.extra_dims = {{"metastable_size", "metastable-state size (last: this size or more)", kMetastableBins},
+                         {"uhop_iteration", "U-Hop+ step", uhop_trace_length(c)}};
+  }
+  for (const SweepVariable& v : c.capacity ? capacity_variables() : sweep_variables()) {
     io::VariableSpec spec{v.name, v.long_name, v.units, {}, io::ValueType::f64};
-    for (const char* axis : kAxisNames) spec.dims.emplace_back(axis);
+    for (const io::AxisSpec& axis : layout.axes) spec.dims.push_back(axis.name);
     if (std::string(v.extra_dim).size() > 0) spec.dims.emplace_back(v.extra_dim);
     layout.variables.push_back(spec);
   }
@@ -170,10 +194,10 @@ class Writer {
       if (c.id == r.id) ids.insert(ids.end(), c.shares.begin(), c.shares.end());
     }
     for (std::int64_t id : ids) {
-      const GridIndex ix = grid_index(plan_.shape, id);
-      file_.write_point(std::vector<std::int64_t>(ix.begin(), ix.end()), r.values, status, r.message);
+      file_.write_point(file_point(config_, grid_index(plan_.shape, id)), r.values, status, r.message);
     }
     ++written_;
+    flops_ += r.flops;
     if (r.status == ResultStatus::failed) {
       ++failed_;
       out_ << "hopcap run: configuration " << r.id << " failed: " << r.message << std::endl;
@@ -192,13 +216,17 @@ class Writer {
 
   void progress() {
     last_progress_ = seconds();
-    const double rate = written_ / std::max(last_progress_, 1e-9);
-    const double eta = rate > 0 ? (total_ - written_) / rate : 0.0;
-    out_ << "hopcap run: " << written_ << "/" << total_ << " configurations, " << rate << " /s, ETA "
-         << std::llround(eta) << " s" << std::endl;
+    const double done = static_cast<double>(written_);
+    const double rate = done / std::max(last_progress_, 1e-9);
+    const double eta = rate > 0 ? static_cast<double>(total_ - written_) / rate : 0.0;
+    out_ << "hopcap run: " << written_ << "/" << total_ << " configurations (" << failed_ << " failed), "
+         << std::setprecision(3) << rate << " /s, " << flops_ / std::max(last_progress_, 1e-9) / 1e9
+         << " GFLOP/s, elapsed " << std::llround(last_progress_) << " s, ETA " << std::llround(eta) << " s"
+         << std::setprecision(6) << std::endl;
   }
 
   std::int64_t written() const { return written_; }
+  double flops() const { return flops_; }
   std::int64_t failed() const { return failed_; }
   io::ResultsFile& file() { return file_; }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
@@ -211,6 +239,7 @@ class Writer {
   std::ostream& out_;
   Clock::time_point start_ = Clock::now();
   std::int64_t written_ = 0, failed_ = 0, since_commit_ = 0;
+  double flops_ = 0.0;
   double last_commit_ = 0.0, last_progress_ = 0.0;
 };
 
@@ -227,7 +256,9 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
 
   // Group size: as asked, or large enough that one rank holds at most ~2 GiB of memories.
   std::int64_t largest = 0;
-  for (const Configuration& c : plan.work) largest = std::max(largest, c.m * c.d);
+  for (const Configuration& c : plan.work) {
+    largest = std::max(largest, (config.capacity ? config.capacity_m_max : c.m) * c.d);
+  }
   std::int64_t group_size = config.group_size > 0
                                 ? config.group_size
                                 : static_cast<std::int64_t>(std::ceil(8.0 * static_cast<double>(largest) / kMemoryPerRankBytes));
@@ -274,7 +305,8 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
         int length = 0;
         MPI_Get_library_version(mpi_version, &length);
         std::map<std::string, std::string> attributes = {
-            {"title", "hopcap sweep results"},
+            {"title", config.capacity ? "hopcap capacity search results" : "hopcap sweep results"},
+            {"mode", config.capacity ? "capacity" : "grid"},
             {"Conventions", "CF-1.8"},
             {"hopcap_version", build_info().version},
             {"git_sha", build_info().git_sha},
@@ -295,8 +327,7 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
         };
         io::ResultsFile f = io::ResultsFile::create(config.output, sweep_layout(config, attributes));
         for (std::int64_t id : plan.filtered) {
-          const GridIndex ix = grid_index(plan.shape, id);
-          f.write_point(std::vector<std::int64_t>(ix.begin(), ix.end()), {}, io::PointStatus::skipped,
+          f.write_point(file_point(config, grid_index(plan.shape, id)), {}, io::PointStatus::skipped,
                         "excluded by sweep.filter");
         }
         f.flush();
@@ -371,7 +402,8 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
     if (next >= static_cast<std::int64_t>(todo_count)) break;
     const Configuration& c = plan.work[static_cast<std::size_t>(todo[static_cast<std::size_t>(next)])];
     const auto t0 = Clock::now();
-    ConfigResult result = execute_configuration(config, c, group, cache);
+    ConfigResult result = config.capacity ? execute_capacity(config, c, group, cache)
+                                          : execute_configuration(config, c, group, cache);
     compute_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     if (group.is_root()) {
       if (result.status == ResultStatus::failed && config.fail_fast) {
@@ -410,12 +442,19 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
     file.set_final_attribute("timings", timings.str());
     file.set_final_attribute("configurations_run", std::to_string(writer->written()));
     file.set_final_attribute("configurations_failed", std::to_string(writer->failed()));
+    file.set_final_attribute("gflops_counted", std::to_string(writer->flops() / 1e9));
     file.close();
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-    out << "hopcap run: " << writer->written() << " configurations (" << writer->failed() << " failed) on "
-        << size << " rank(s) x " << omp_get_max_threads() << " thread(s), " << groups << " group(s) of "
-        << group_size << ", " << wall << " s, " << writer->written() / std::max(wall, 1e-9)
-        << " configurations/s; results in " << config.output << std::endl;
+    const double done = static_cast<double>(writer->written());
+    std::error_code ec;
+    const std::filesystem::path where = std::filesystem::absolute(config.output, ec);
+    out << "hopcap run: " << writer->written() << " configurations (" << writer->failed() << " failed) in "
+        << std::setprecision(3) << wall << " s on " << size << " rank(s) x " << omp_get_max_threads()
+        << " thread(s), " << groups << " group(s) of " << group_size << "\n"
+        << "hopcap run: " << done / std::max(wall, 1e-9) << " configurations/s, "
+        << writer->flops() / std::max(wall, 1e-9) / 1e9 << " GFLOP/s (counted retrieval and U-Hop+ flops)\n"
+        << "hopcap run: results in " << (ec ? std::filesystem::path(config.output) : where).string()
+        << std::setprecision(6) << std::endl;
   }
   MPI_Win_free(&window);
   MPI_Comm_free(&group_comm);

@@ -186,7 +186,12 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     on_root(group, [&] {
       const Matrix all = memories.rows(0, c.m);
       if (c.model == "khm_uhop") {
-        const UhopResult trained = train_uhop(all, uhop_settings(config, c));
+        std::int64_t steps = 0;  // over every restart
+        const UhopResult trained =
+            train_uhop(all, uhop_settings(config, c), [&steps](std::int64_t, const UhopTracePoint&) { ++steps; });
+        // Per step: features (M·D·d), Gram (M²·D), its gradient (M²·D) and the W gradient (M·D·d).
+        const double m = static_cast<double>(c.m), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
+        result.flops += static_cast<double>(steps) * (4.0 * m * m * dphi + 4.0 * m * dphi * d);
         map = trained.map;
         v["uhop_loss_final"] = {trained.loss_final};
         v["uhop_iterations"] = {static_cast<double>(trained.iterations)};
@@ -260,6 +265,13 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
                     std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
     }
     const RetrievalSummary s = summarize(outcomes, c.m);
+    {
+      // Per retrieval step and query: scores (M·dim), the update (M·d), and for a KHM the
+      // query's features (D_Φ·d).
+      const double m = static_cast<double>(c.m), d = static_cast<double>(c.d), dphi = static_cast<double>(c.dphi);
+      const double per_step = map ? 2.0 * (m * dphi + m * d + dphi * d) : 4.0 * m * d;
+      result.flops += s.iterations_mean * static_cast<double>(s.queries) * per_step;
+    }
     v["success_rate"] = {s.success_rate};
     v["converged_rate"] = {s.converged_rate};
     v["iterations_mean"] = {s.iterations_mean};

@@ -34,6 +34,29 @@ bool passes_filter(const std::string& filter, std::int64_t dphi, std::int64_t d)
 
 }  // namespace
 
+void assign_seeds(const SweepConfig& config, Configuration& c) {
+  const std::uint64_t replica_seed = rng::derive(config.seed, static_cast<std::uint64_t>(c.replica));
+  c.memory_seed = rng::derive(replica_seed, kMemorySeedStream);
+  c.memory_set = rng::derive(label_hash(c.memories), static_cast<std::uint64_t>(c.d));
+  c.query_seed = rng::derive(rng::derive(c.memory_seed, kQuerySeedStream), label_hash(c.query));
+  c.map_seed = rng::derive(rng::derive(c.memory_seed, kMapSeedStream),
+                           label_hash(c.model) ^ static_cast<std::uint64_t>(c.dphi));
+}
+
+double estimated_cost(const SweepConfig& config, const Configuration& c) {
+  // Flops: retrieval ~ 4·B·M·dim·iterations (a quarter of t_max assumed), U-Hop+ ~ 4·M²·D_Φ
+  // per step, metrics ~ 2·M²·dim. Only the order matters.
+  const bool mhm = c.model == "mhm";
+  const double m = static_cast<double>(c.m);
+  const double dim = mhm ? static_cast<double>(c.d) : static_cast<double>(c.dphi + c.d);
+  const double b = static_cast<double>(query_count(config, c));
+  double cost = 4.0 * b * m * dim * std::max(1.0, 0.25 * static_cast<double>(config.t_max)) + 2.0 * m * m * dim;
+  if (c.model == "khm_uhop") {
+    cost += 4.0 * m * m * static_cast<double>(c.dphi) * static_cast<double>(config.uhop_iters * config.uhop_restarts);
+  }
+  return cost;
+}
+
 std::int64_t linear_index(const std::vector<std::int64_t>& shape, const GridIndex& index) {
   std::int64_t id = 0;
   for (std::size_t a = 0; a < kAxisCount; ++a) id = id * shape[a] + index[a];
@@ -57,11 +80,13 @@ std::int64_t query_count(const SweepConfig& config, const Configuration& c) {
 Plan make_plan(const SweepConfig& config) {
   validate(config);
   Plan plan;
-  plan.shape = {static_cast<std::int64_t>(config.d.size()),     static_cast<std::int64_t>(config.m.size()),
+  // Capacity mode searches over M and pools the replicas: both axes collapse to one entry.
+  const auto m_axis = config.capacity ? std::int64_t{1} : static_cast<std::int64_t>(config.m.size());
+  plan.shape = {static_cast<std::int64_t>(config.d.size()),     m_axis,
                 static_cast<std::int64_t>(config.dphi.size()),  static_cast<std::int64_t>(config.beta.size()),
                 static_cast<std::int64_t>(config.sep.size()),   static_cast<std::int64_t>(config.query.size()),
                 static_cast<std::int64_t>(config.model.size()), static_cast<std::int64_t>(config.memories.size()),
-                config.replicas};
+                config.capacity ? std::int64_t{1} : config.replicas};
   plan.grid_size = std::accumulate(plan.shape.begin(), plan.shape.end(), std::int64_t{1}, std::multiplies<>());
   for (std::int64_t id = 0; id < plan.grid_size; ++id) {
     const GridIndex ix = grid_index(plan.shape, id);
@@ -69,7 +94,7 @@ Plan make_plan(const SweepConfig& config) {
     c.id = id;
     c.index = ix;
     c.d = config.d[static_cast<std::size_t>(ix[0])];
-    c.m = config.m[static_cast<std::size_t>(ix[1])];
+    c.m = config.capacity ? 0 : config.m[static_cast<std::size_t>(ix[1])];
     c.dphi = config.dphi[static_cast<std::size_t>(ix[2])];
     c.beta = config.beta[static_cast<std::size_t>(ix[3])];
     c.sep = config.sep[static_cast<std::size_t>(ix[4])];
@@ -92,21 +117,15 @@ Plan make_plan(const SweepConfig& config) {
         c.shares.push_back(linear_index(plan.shape, other));
       }
     }
-    const std::uint64_t replica_seed = rng::derive(config.seed, static_cast<std::uint64_t>(c.replica));
-    c.memory_seed = rng::derive(replica_seed, kMemorySeedStream);
-    c.memory_set = rng::derive(label_hash(c.memories), static_cast<std::uint64_t>(c.d));
-    c.query_seed = rng::derive(rng::derive(c.memory_seed, kQuerySeedStream), label_hash(c.query));
-    c.map_seed = rng::derive(rng::derive(c.memory_seed, kMapSeedStream),
-                             label_hash(c.model) ^ static_cast<std::uint64_t>(c.dphi));
-    // Cost model (flops): retrieval ~ 4·B·M·dim·iterations (a quarter of t_max assumed),
-    // U-Hop+ ~ 4·M²·D_Φ per step, metrics ~ 2·M²·dim. Only the order matters.
-    const double m = static_cast<double>(c.m);
-    const double dim = mhm ? static_cast<double>(c.d) : static_cast<double>(c.dphi + c.d);
-    const double b = static_cast<double>(query_count(config, c));
-    c.cost = 4.0 * b * m * dim * std::max(1.0, 0.25 * static_cast<double>(config.t_max)) + 2.0 * m * m * dim;
-    if (c.model == "khm_uhop") {
-      c.cost += 4.0 * m * m * static_cast<double>(c.dphi) *
-                static_cast<double>(config.uhop_iters * config.uhop_restarts);
+    assign_seeds(config, c);
+    if (config.capacity) {
+      // A capacity point searches over M: about 2·log2(M_max/M_min) probes, each over every
+      // replica; the largest probes dominate.
+      Configuration probe = c;
+      probe.m = config.capacity_m_max;
+      c.cost = 4.0 * static_cast<double>(config.replicas) * estimated_cost(config, probe);
+    } else {
+      c.cost = estimated_cost(config, c);
     }
     plan.work.push_back(std::move(c));
   }

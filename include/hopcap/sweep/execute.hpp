@@ -24,6 +24,10 @@ struct ConfigResult {
   ResultStatus status = ResultStatus::ok;
   std::string message;
   std::map<std::string, std::vector<double>> values;
+  /// Floating-point operations done for this result by the whole group, counted from the work
+  /// actually done (GEMM-model counts: 2·m·n·k per product, retrieval steps and U-Hop+ steps
+  /// as taken); complete on the group root.
+  double flops = 0.0;
 };
 
 /// One output variable of a sweep: over the grid axes, plus at most one extra dimension.

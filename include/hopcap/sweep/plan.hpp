@@ -42,7 +42,16 @@ struct Plan {
   std::vector<std::int64_t> filtered;       ///< grid ids excluded by the filter
 };
 
+/// The grid and the work list. In capacity mode the M and replica axes have one entry each
+/// (M = 0 in the configurations): a capacity point searches over M and pools its replicas.
 Plan make_plan(const SweepConfig& config);
+
+/// Sets the seeds of c from (base seed, replica, memories, d, query, model, D_Φ); M is not an
+/// input, so the memory sets of one replica are nested in M.
+void assign_seeds(const SweepConfig& config, Configuration& c);
+
+/// Estimated flops of one configuration (for scheduling, largest first).
+double estimated_cost(const SweepConfig& config, const Configuration& c);
 
 std::int64_t linear_index(const std::vector<std::int64_t>& shape, const GridIndex& index);
 GridIndex grid_index(const std::vector<std::int64_t>& shape, std::int64_t id);

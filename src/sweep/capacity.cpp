@@ -1,0 +1,159 @@
+#include "hopcap/sweep/capacity.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <new>
+
+#include "hopcap/error.hpp"
+#include "hopcap/well_separation.hpp"
+
+namespace hopcap::sweep {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::int64_t ceil_log2(std::int64_t x) { return x <= 1 ? 0 : std::bit_width(static_cast<std::uint64_t>(x - 1)); }
+
+struct Probe {
+  std::int64_t m = 0;
+  double success = 0.0;         ///< pooled over the replicas' queries
+  double stored_fraction = 0.0; ///< smallest over the replicas
+};
+
+}  // namespace
+
+const std::vector<SweepVariable>& capacity_variables() {
+  static const std::vector<SweepVariable> variables = {
+      {"capacity", "largest M with retrieval success >= 1 - delta (replicas pooled)", "1", ""},
+      {"capacity_bound",
+       "how capacity is bounded: -1 success fails already at M_min (capacity = M_min - 1), 0 bracketed, "
+       "1 success holds at M_max (capacity >= M_max)",
+       "1", ""},
+      {"success_at_capacity", "retrieval success at M = capacity", "1", ""},
+      {"success_above_capacity", "retrieval success at the smallest failing probe above capacity", "1", ""},
+      {"capacity_prop31",
+       "largest M the well-separation condition allows at the Prop 3.1 optimal separation (dimension Dphi, d for "
+       "the MHM)",
+       "1", ""},
+      {"capacity_provable",
+       "largest probed M at which the well-separation condition proves every memory of every replica stored", "1",
+       ""},
+      {"probes", "number of probes of the search", "1", ""},
+      {"seconds", "wall time of the search", "s", ""},
+      {"probe_M", "M of each probe, in search order", "1", "capacity_probe"},
+      {"probe_success", "retrieval success of each probe (replicas pooled)", "1", "capacity_probe"},
+      {"probe_stored_fraction", "smallest provably stored fraction over the replicas at each probe", "1",
+       "capacity_probe"},
+  };
+  return variables;
+}
+
+std::int64_t capacity_probe_length(const SweepConfig& config) {
+  // Doubling from M_min reaches M_max in ceil(log2(M_max/M_min)) + 1 probes; the bisection
+  // bracket is then at most M_max/2 wide.
+  const std::int64_t doubling = ceil_log2((config.capacity_m_max + config.capacity_m_min - 1) / config.capacity_m_min) + 1;
+  return doubling + ceil_log2(config.capacity_m_max) + 1;
+}
+
+ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c, const parallel::Group& group,
+                              DatasetCache& cache) {
+  const auto start = std::chrono::steady_clock::now();
+  ConfigResult result;
+  result.id = c.id;
+  auto& v = result.values;
+  for (const SweepVariable& var : capacity_variables()) {
+    if (std::string(var.extra_dim).empty()) v[var.name] = {kNaN};
+  }
+  std::vector<Probe> probes;
+  try {
+    // One probe: every replica at this M, on the same group, pooled on the root and shared so
+    // that every rank takes the same next step.
+    auto probe = [&](std::int64_t m) {
+      double retrieved = 0.0, queries = 0.0, stored = 1.0;
+      for (std::int64_t r = 0; r < config.replicas; ++r) {
+        Configuration p = c;
+        p.m = m;
+        p.replica = r;
+        assign_seeds(config, p);
+        const ConfigResult one = execute_configuration(config, p, group, cache);
+        if (one.status == ResultStatus::failed) {
+          throw KernelError("at M = " + std::to_string(m) + ", replica " + std::to_string(r) + ": " + one.message);
+        }
+        result.flops += one.flops;
+        if (group.is_root()) {
+          const double n = one.values.at("queries")[0];
+          retrieved += one.values.at("success_rate")[0] * n;
+          queries += n;
+          const double fraction = one.values.at("stored_fraction")[0];
+          stored = std::isnan(fraction) ? kNaN : std::min(stored, fraction);
+        }
+      }
+      std::vector<double> shared{queries > 0 ? retrieved / queries : 0.0, stored};
+      group.broadcast(shared);
+      probes.push_back({m, shared[0], shared[1]});
+      return shared[0] >= 1.0 - config.capacity_delta;
+    };
+
+    const std::int64_t m_min = config.capacity_m_min, m_max = config.capacity_m_max;
+    std::int64_t good = 0, bad = 0;  // last passing and first failing M (0: none yet)
+    for (std::int64_t m = m_min;; m = std::min(2 * m, m_max)) {
+      if (!probe(m)) {
+        bad = m;
+        break;
+      }
+      good = m;
+      if (m == m_max) break;
+    }
+    if (good != 0 && bad != 0) {
+      while (bad - good > 1) {
+        const std::int64_t mid = good + (bad - good) / 2;
+        (probe(mid) ? good : bad) = mid;
+      }
+    }
+    auto success_at = [&](std::int64_t m) {
+      for (const Probe& p : probes) {
+        if (p.m == m) return p.success;
+      }
+      return kNaN;
+    };
+    if (good == 0) {
+      v["capacity"] = {static_cast<double>(m_min - 1)};
+      v["capacity_bound"] = {-1.0};
+    } else {
+      v["capacity"] = {static_cast<double>(good)};
+      v["capacity_bound"] = {bad == 0 ? 1.0 : 0.0};
+      v["success_at_capacity"] = {success_at(good)};
+    }
+    if (bad != 0) v["success_above_capacity"] = {success_at(bad)};
+    double provable = kNaN;
+    for (const Probe& p : probes) {
+      if (p.stored_fraction == 1.0 && !(static_cast<double>(p.m) <= provable)) provable = static_cast<double>(p.m);
+    }
+    v["capacity_provable"] = {provable};
+    const std::int64_t dim = c.model == "mhm" ? c.d : c.dphi;
+    if (dim >= 2) v["capacity_prop31"] = {static_cast<double>(prop31_capacity(dim, c.beta).capacity)};
+  } catch (const std::bad_alloc&) {
+    result.status = ResultStatus::failed;
+    result.message = "out of memory";
+  } catch (const Error& e) {
+    result.status = ResultStatus::failed;
+    result.message = e.what();
+  }
+  std::vector<double> probe_m, probe_success, probe_stored;
+  for (const Probe& p : probes) {
+    probe_m.push_back(static_cast<double>(p.m));
+    probe_success.push_back(p.success);
+    probe_stored.push_back(p.stored_fraction);
+  }
+  v["probes"] = {static_cast<double>(probes.size())};
+  v["probe_M"] = probe_m;
+  v["probe_success"] = probe_success;
+  v["probe_stored_fraction"] = probe_stored;
+  v["seconds"] = {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  return result;
+}
+
+}  // namespace hopcap::sweep
