@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numbers>
 #include <numeric>
 #include <string>
@@ -148,24 +149,24 @@ struct RestartOutcome {
   double tau_final = 0.0;
 };
 
-RestartOutcome run_restart(const Matrix& memories, const UhopSettings& s, std::int64_t restart,
+// The loss and gradient of step t of a restart (t < 0: the full set, no mini-batch).
+using StepLoss = std::function<UhopLossValue(const FeatureMap&, const UhopLossOptions&, std::int64_t restart,
+                                             std::int64_t t, Matrix*, std::vector<double>*)>;
+
+RestartOutcome run_restart(std::int64_t d, const UhopSettings& s, std::int64_t restart, const StepLoss& step_loss,
                            const UhopProgress& progress) {
   RestartOutcome out;
-  out.initial = initial_uhop_map(s.init, s.feature_dim, memories.cols, s.bias, s.seed, restart);
+  out.initial = initial_uhop_map(s.init, s.feature_dim, d, s.bias, s.seed, restart);
   FeatureMap map = out.initial;
   const double frobenius_target = frobenius(map.weight.data);
   project(map, s.projection, frobenius_target);
   Optimizer optimizer(s, map.weight.data.size() + map.bias.size());
-  const bool full_batch = s.batch == 0 || s.batch >= memories.rows;
   double tau = s.tau;
   Matrix grad_w;
   std::vector<double> grad_b;
   for (std::int64_t t = 0; t < s.iterations; ++t) {
     const UhopLossOptions options{s.loss, tau, s.panel_rows};
-    const UhopLossValue value =
-        full_batch ? kernels::uhop_loss(memories, map, options, &grad_w, &grad_b)
-                   : kernels::uhop_loss(draw_batch(memories, s.batch, s.seed, restart, t), map,
-                                        options, &grad_w, &grad_b);
+    const UhopLossValue value = step_loss(map, options, restart, t, &grad_w, &grad_b);
     UhopTracePoint point;
     point.iteration = t;
     point.loss = value.loss;
@@ -318,11 +319,19 @@ UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
                       const UhopProgress& progress) {
   settings.validate(memories.cols);
   require(memories.rows >= 2, "U-Hop+ needs at least 2 memories");
+  const bool full_batch = settings.batch == 0 || settings.batch >= memories.rows;
+  const StepLoss step_loss = [&](const FeatureMap& map, const UhopLossOptions& options, std::int64_t restart,
+                                 std::int64_t t, Matrix* grad_w, std::vector<double>* grad_b) {
+    return full_batch || t < 0
+               ? kernels::uhop_loss(memories, map, options, grad_w, grad_b)
+               : kernels::uhop_loss(draw_batch(memories, settings.batch, settings.seed, restart, t), map, options,
+                                    grad_w, grad_b);
+  };
   UhopResult result;
   double best = -1.0;
   RestartOutcome best_outcome;
   for (std::int64_t r = 0; r < settings.restarts; ++r) {
-    RestartOutcome outcome = run_restart(memories, settings, r, progress);
+    RestartOutcome outcome = run_restart(memories.cols, settings, r, step_loss, progress);
     const kernels::SeparationReport after =
         kernels::feature_separation_report(memories, outcome.final.weight, outcome.final.bias);
     result.restart_delta_min.push_back(after.delta_min_sphere);
@@ -346,6 +355,51 @@ UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
   result.tau_final = best_outcome.tau_final;
   result.loss_final =
       kernels::uhop_loss(memories, result.map, {settings.loss, result.tau_final, settings.panel_rows}).loss;
+  return result;
+}
+
+UhopResult train_uhop_partitioned(const Matrix& local_rows, const kernels::RowPartition& partition,
+                                  const UhopSettings& settings, const UhopProgress& progress) {
+  settings.validate(local_rows.cols);
+  require(partition.total >= 2, "U-Hop+ needs at least 2 memories");
+  require(settings.batch == 0 || settings.batch >= partition.total,
+          "U-Hop+ mini-batches (uhop.batch) need the whole memory set on one rank (run.group_size = 1)");
+  const StepLoss step_loss = [&](const FeatureMap& map, const UhopLossOptions& options, std::int64_t, std::int64_t,
+                                 Matrix* grad_w, std::vector<double>* grad_b) {
+    return kernels::uhop_loss_partitioned(local_rows, partition, map, options, grad_w, grad_b);
+  };
+  // Separation of a map from the loss kernel's s_max, which every process gets alike.
+  const auto separation = [&](const FeatureMap& map) {
+    return kernels::uhop_loss_partitioned(local_rows, partition, map, {settings.loss, settings.tau, settings.panel_rows})
+        .s_max;
+  };
+  UhopResult result;
+  double best = -1.0;
+  RestartOutcome best_outcome;
+  for (std::int64_t r = 0; r < settings.restarts; ++r) {
+    RestartOutcome outcome = run_restart(local_rows.cols, settings, r, step_loss, progress);
+    const double delta = 1.0 - separation(outcome.final);
+    result.restart_delta_min.push_back(delta);
+    if (delta > best) {
+      best = delta;
+      result.best_restart = r;
+      result.delta_min_after = delta;
+      result.min_angle_deg_after = degrees_from_cos(1.0 - delta);
+      best_outcome = std::move(outcome);
+    }
+  }
+  const double s_before = separation(best_outcome.initial);
+  result.delta_min_before = 1.0 - s_before;
+  result.min_angle_deg_before = degrees_from_cos(s_before);
+  result.map = std::move(best_outcome.final);
+  result.initial_map = std::move(best_outcome.initial);
+  result.trace = std::move(best_outcome.trace);
+  result.iterations = static_cast<std::int64_t>(result.trace.size());
+  result.stop_reason = best_outcome.stop_reason;
+  result.tau_final = best_outcome.tau_final;
+  result.loss_final = kernels::uhop_loss_partitioned(local_rows, partition, result.map,
+                                                     {settings.loss, result.tau_final, settings.panel_rows})
+                          .loss;
   return result;
 }
 

@@ -51,59 +51,97 @@ bool upper_only(UhopLossKind kind) { return kind == UhopLossKind::as_coded; }
 
 }  // namespace
 
+RowPartition RowPartition::whole(std::int64_t rows) {
+  RowPartition p;
+  p.first = 0;
+  p.total = rows;
+  p.sum = [](std::span<double>) {};
+  p.max = [](std::span<double>) {};
+  p.gather_rows = [](std::span<const double> local, std::span<double> all, std::int64_t) {
+    std::copy(local.begin(), local.end(), all.begin());
+  };
+  return p;
+}
+
 UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
                         Matrix* grad_weight, std::vector<double>* grad_bias) {
+  return uhop_loss_partitioned(x, RowPartition::whole(x.rows), map, options, grad_weight, grad_bias);
+}
+
+UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partition, const FeatureMap& map,
+                                    const UhopLossOptions& options, Matrix* grad_weight,
+                                    std::vector<double>* grad_bias) {
   require(std::isfinite(options.tau) && options.tau > 0.0, "tau must be a finite number > 0");
   require(options.panel_rows >= 0, "panel_rows must be >= 0 (0 = automatic)");
   map.validate();
-  require(x.rows >= 2, "the U-Hop+ loss needs at least 2 memories");
+  require(partition.total >= 2, "the U-Hop+ loss needs at least 2 memories");
+  require(partition.first >= 0 && partition.first + x.rows <= partition.total, "row partition out of range");
   require(map.input_dim() == x.cols, "feature map input dimension " +
                                          std::to_string(map.input_dim()) +
                                          " does not match the memory dimension " +
                                          std::to_string(x.cols));
-  const std::int64_t m = x.rows;
+  const std::int64_t m = partition.total;  // every memory, over all processes
+  const std::int64_t local = x.rows;      // the rows of this process: first .. first + local − 1
+  const std::int64_t first_row = partition.first;
   const std::int64_t dphi = map.feature_dim();
   const double tau = options.tau;
   const UhopLossKind kind = options.kind;
   const bool want_grad = grad_weight != nullptr || grad_bias != nullptr;
 
-  // Normalised features φ̂ (M×D_Φ) and the norms for the chain rule.
-  Matrix fh = apply_feature_map(map, x);
-  std::vector<double> norms(static_cast<std::size_t>(m));
-  for (std::int64_t i = 0; i < m; ++i) {
-    double* f = fh.row(i);
+  // Normalised features φ̂ of the local rows and their norms (for the chain rule); a zero
+  // feature anywhere stops every process alike.
+  Matrix fl = apply_feature_map(map, x);
+  std::vector<double> norms(static_cast<std::size_t>(local));
+  double bad_row = -1.0, bad_norm = 0.0;
+  for (std::int64_t i = 0; i < local; ++i) {
+    double* f = fl.row(i);
     double s = 0.0;
     for (std::int64_t k = 0; k < dphi; ++k) s += f[k] * f[k];
     const double n = std::sqrt(s);
     if (!(n > 0.0) || !std::isfinite(n)) {
-      throw KernelError("U-Hop+ loss: memory " + std::to_string(i) + " has feature norm " +
-                        std::to_string(n) + " and cannot be normalised");
+      if (bad_row < 0.0) {
+        bad_row = static_cast<double>(first_row + i);
+        bad_norm = n;
+      }
+      continue;
     }
     norms[static_cast<std::size_t>(i)] = n;
     for (std::int64_t k = 0; k < dphi; ++k) f[k] /= n;
   }
+  {
+    std::vector<double> flag{bad_row};
+    partition.max(flag);
+    if (flag[0] >= 0.0) {
+      throw KernelError("U-Hop+ loss: memory " + std::to_string(static_cast<std::int64_t>(flag[0])) +
+                        " has feature norm " + (flag[0] == bad_row ? std::to_string(bad_norm) : "0 or non-finite") +
+                        " and cannot be normalised");
+    }
+  }
+  // Every process needs the normalised features of all memories (M×D_Φ).
+  Matrix fh(m, dphi);
+  partition.gather_rows(fl.data, fh.data, dphi);
 
   const std::int64_t panel =
-      options.panel_rows > 0 ? std::min(options.panel_rows, m)
-                             : std::clamp<std::int64_t>(kPanelEntries / m, 16, m);
-  const std::int64_t panels = (m + panel - 1) / panel;
+      options.panel_rows > 0 ? std::min(options.panel_rows, std::max<std::int64_t>(local, 1))
+                             : std::clamp<std::int64_t>(kPanelEntries / m, 16, std::max<std::int64_t>(local, 16));
+  const std::int64_t panels = (local + panel - 1) / panel;
   std::vector<PanelSums> sums(static_cast<std::size_t>(panels));
-  // per_memory: lse[μ] = log Σ_{ν≠μ} exp(s_{μν}/τ).
+  // per_memory: lse[μ] = log Σ_{ν≠μ} exp(s_{μν}/τ), for every μ once gathered.
   std::vector<double> lse(kind == UhopLossKind::per_memory ? static_cast<std::size_t>(m) : 0);
-  // Gradient rows with respect to φ̂, before the panel's final scale factor.
-  Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
+  // Gradient rows (local) with respect to φ̂, before the panel's final scale factor.
+  Matrix ghat = want_grad ? Matrix(local, dphi) : Matrix();
   const bool grad_in_first_pass = want_grad && kind != UhopLossKind::per_memory;
 
   // ---- pass 1: Gram panels, maxima, sums (and the gradient rows where one pass suffices)
   const auto panel_buffer = [panel, m] { return std::vector<double>(static_cast<std::size_t>(panel * m)); };
   parallel_panels(panels, panel_buffer, [&](std::int64_t c, std::vector<double>& z) {
-    const std::int64_t first = c * panel;
-    const std::int64_t rows = std::min(panel, m - first);
-    blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+    const std::int64_t first = c * panel;  // local row
+    const std::int64_t rows = std::min(panel, local - first);
+    blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first_row + first), dphi, fh.data.data(), dphi, 0.0,
                   z.data(), m);
     PanelSums& ps = sums[static_cast<std::size_t>(c)];
     for (std::int64_t r = 0; r < rows; ++r) {
-      const std::int64_t mu = first + r;
+      const std::int64_t mu = first_row + first + r;  // global memory index
       double* zr = z.data() + r * m;
       // s_max over every other memory, with the first pair among exact ties.
       for (std::int64_t nu = 0; nu < m; ++nu) {
@@ -140,7 +178,7 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
     }
   });
 
-  // ---- combine the panels in a fixed order
+  // ---- combine the panels in a fixed order, then over the processes
   UhopLossValue value;
   for (const PanelSums& ps : sums) {
     if (ps.best_i >= 0 && (value.closest[0] < 0 || ps.best_s > value.s_max)) {
@@ -148,6 +186,20 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
       value.closest[0] = ps.best_i;
       value.closest[1] = ps.best_j;
     }
+  }
+  {
+    // The closest pair over all processes: the largest s, then the first pair among ties.
+    std::vector<double> best{value.closest[0] >= 0 ? value.s_max : kNegInf};
+    partition.max(best);
+    const bool mine = value.closest[0] >= 0 && value.s_max == best[0];
+    const double md_pairs = static_cast<double>(m);
+    std::vector<double> pair{mine ? -(static_cast<double>(value.closest[0]) * md_pairs +
+                                      static_cast<double>(value.closest[1]))
+                                  : kNegInf};
+    partition.max(pair);  // max of −(i·M + j) = the smallest (i, j)
+    const auto code = static_cast<std::int64_t>(-pair[0]);
+    value.closest[0] = code / m;
+    value.closest[1] = code % m;
   }
   {  // s_max from the pair itself, not through the 1/τ scaling
     double s = 0.0;
@@ -159,17 +211,25 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
   std::vector<double> panel_scale(static_cast<std::size_t>(panels), 0.0);
   double row_factor = 0.0;  // per_memory: the 1/M of its gradient
   if (kind == UhopLossKind::per_memory) {
+    // Every process needs every row's log-sum-exp for the gradient; the loss sums them in
+    // global row order.
+    std::vector<double> mine(lse.begin() + first_row, lse.begin() + first_row + local);
+    partition.gather_rows(mine, lse, 1);
     double total = 0.0;
     for (double v : lse) total += v;
     value.loss = tau * total / md;
     row_factor = 1.0 / md;
   } else {
-    double max_z = kNegInf;
-    for (const PanelSums& ps : sums) max_z = std::max(max_z, ps.max_z);
-    double t = 0.0;
+    std::vector<double> global_max{kNegInf};
+    for (const PanelSums& ps : sums) global_max[0] = std::max(global_max[0], ps.max_z);
+    partition.max(global_max);
+    const double max_z = global_max[0];
+    std::vector<double> total{0.0};
     for (const PanelSums& ps : sums) {
-      if (ps.max_z > kNegInf) t += ps.sum * std::exp(ps.max_z - max_z);
+      if (ps.max_z > kNegInf) total[0] += ps.sum * std::exp(ps.max_z - max_z);
     }
+    partition.sum(total);
+    const double t = total[0];
     if (kind == UhopLossKind::pairwise) {
       // Every unordered pair was summed twice (rows μ and ν): Z e^{−max} = t/2.
       const double log_z = max_z + std::log(0.5 * t);
@@ -202,11 +262,11 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
       std::vector<double>& z = buffers.first;
       std::vector<double>& scratch = buffers.second;
       const std::int64_t first = c * panel;
-      const std::int64_t rows = std::min(panel, m - first);
-      blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first), dphi, fh.data.data(), dphi, 0.0,
+      const std::int64_t rows = std::min(panel, local - first);
+      blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(first_row + first), dphi, fh.data.data(), dphi, 0.0,
                     z.data(), m);
       for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t mu = first + r;
+        const std::int64_t mu = first_row + first + r;
         double* zr = z.data() + r * m;
         const double own = lse[static_cast<std::size_t>(mu)];
         // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}, both exponents ≤ 0 up to rounding
@@ -224,12 +284,12 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
   }
 
   // ---- chain rule through φ̂ = φ/‖φ‖, then ∂L/∂W = Gᵀ X and ∂L/∂b = Σ rows of G
-  for (std::int64_t mu = 0; mu < m; ++mu) {
+  for (std::int64_t mu = 0; mu < local; ++mu) {
     const double scale = kind == UhopLossKind::per_memory
                              ? row_factor
                              : panel_scale[static_cast<std::size_t>(mu / panel)];
     double* g = ghat.row(mu);
-    const double* f = fh.row(mu);
+    const double* f = fh.row(first_row + mu);
     double radial = 0.0;
     for (std::int64_t k = 0; k < dphi; ++k) radial += f[k] * g[k];
     const double inv_norm = scale / norms[static_cast<std::size_t>(mu)];
@@ -237,15 +297,19 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
   }
   if (grad_weight != nullptr) {
     *grad_weight = Matrix(dphi, x.cols);
-    blas::gemm_tn(dphi, x.cols, m, 1.0, ghat.data.data(), dphi, x.data.data(), x.cols, 0.0,
-                  grad_weight->data.data(), x.cols);
+    if (local > 0) {
+      blas::gemm_tn(dphi, x.cols, local, 1.0, ghat.data.data(), dphi, x.data.data(), x.cols, 0.0,
+                    grad_weight->data.data(), x.cols);
+    }
+    partition.sum(grad_weight->data);
   }
   if (grad_bias != nullptr) {
     grad_bias->assign(map.has_bias() ? static_cast<std::size_t>(dphi) : 0, 0.0);
     if (map.has_bias()) {
-      for (std::int64_t mu = 0; mu < m; ++mu) {
+      for (std::int64_t mu = 0; mu < local; ++mu) {
         for (std::int64_t k = 0; k < dphi; ++k) (*grad_bias)[static_cast<std::size_t>(k)] += ghat(mu, k);
       }
+      partition.sum(*grad_bias);
     }
   }
   return value;

@@ -72,6 +72,42 @@ void Group::broadcast(std::span<double> values, int root) const {
   }
 }
 
+void Group::gather_rows(std::span<const double> local, std::span<double> all, std::int64_t row_length,
+                        std::int64_t total) const {
+  std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
+  for (int r = 0; r < size_; ++r) {
+    std::int64_t first = 0, count = 0;
+    split_rows(total, size_, r, first, count);
+    if ((first + count) * row_length > INT32_MAX) throw MpiError("gather_rows: more than 2^31 values");
+    counts[static_cast<std::size_t>(r)] = static_cast<int>(count * row_length);
+    offsets[static_cast<std::size_t>(r)] = static_cast<int>(first * row_length);
+  }
+  if (static_cast<std::int64_t>(local.size()) != counts[static_cast<std::size_t>(rank_)] ||
+      static_cast<std::int64_t>(all.size()) != total * row_length) {
+    throw MpiError("gather_rows: buffer sizes do not match the row split");
+  }
+  if (size_ == 1) {
+    std::copy(local.begin(), local.end(), all.begin());
+    return;
+  }
+  check(MPI_Allgatherv(local.data(), static_cast<int>(local.size()), MPI_DOUBLE, all.data(), counts.data(),
+                       offsets.data(), MPI_DOUBLE, comm_),
+        "MPI_Allgatherv");
+}
+
+kernels::RowPartition Group::row_partition(std::int64_t total) const {
+  kernels::RowPartition p;
+  std::int64_t count = 0;
+  split_rows(total, size_, rank_, p.first, count);
+  p.total = total;
+  p.sum = [this](std::span<double> v) { sum(v); };
+  p.max = [this](std::span<double> v) { max(v); };
+  p.gather_rows = [this, total](std::span<const double> local, std::span<double> all, std::int64_t row_length) {
+    gather_rows(local, all, row_length, total);
+  };
+  return p;
+}
+
 void Group::split_rows(std::int64_t m, int size, int rank, std::int64_t& first, std::int64_t& count) {
   const std::int64_t base = m / size;
   const std::int64_t extra = m % size;

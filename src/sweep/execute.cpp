@@ -182,23 +182,42 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       map = initial_uhop_map(UhopInit::identity, c.dphi, c.d, false, 0, 0);
     }
 
-    // Group root: the whole memory set for training, metrics and theory.
+    std::int64_t first = 0, count = 0;
+    parallel::Group::split_rows(c.m, group.size(), group.rank(), first, count);
+    const Matrix local_memories = memories.rows(first, count);
+
+    // U-Hop+ on the partitioned memory set: the Gram panels of each rank's rows against the
+    // gathered features, the gradient of W summed over the group; every rank ends with the
+    // same map. Errors are collective (the kernel throws on every rank alike).
+    // Mini-batches draw from the whole set: those runs train on the group root and broadcast.
+    std::optional<UhopResult> trained;
+    if (c.model == "khm_uhop") {
+      std::int64_t steps = 0;  // over every restart
+      const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
+      if (config.uhop_batch == 0 || config.uhop_batch >= c.m) {
+        trained = train_uhop_partitioned(local_memories, group.row_partition(c.m), uhop_settings(config, c),
+                                         count_step);
+      } else {
+        on_root(group, [&] { trained = train_uhop(memories.rows(0, c.m), uhop_settings(config, c), count_step); });
+        if (!trained) trained.emplace();
+        broadcast_map(group, trained->map, c.dphi, c.d, config.uhop_bias);
+      }
+      // Per step: features (M·D·d), Gram (M²·D), its gradient (M²·D) and the W gradient (M·D·d).
+      const double m = static_cast<double>(c.m), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
+      result.flops += static_cast<double>(steps) * (4.0 * m * m * dphi + 4.0 * m * dphi * d);
+      map = trained->map;
+    }
+
+    // Group root: the whole memory set for separation metrics and theory.
     on_root(group, [&] {
       const Matrix all = memories.rows(0, c.m);
-      if (c.model == "khm_uhop") {
-        std::int64_t steps = 0;  // over every restart
-        const UhopResult trained =
-            train_uhop(all, uhop_settings(config, c), [&steps](std::int64_t, const UhopTracePoint&) { ++steps; });
-        // Per step: features (M·D·d), Gram (M²·D), its gradient (M²·D) and the W gradient (M·D·d).
-        const double m = static_cast<double>(c.m), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
-        result.flops += static_cast<double>(steps) * (4.0 * m * m * dphi + 4.0 * m * dphi * d);
-        map = trained.map;
-        v["uhop_loss_final"] = {trained.loss_final};
-        v["uhop_iterations"] = {static_cast<double>(trained.iterations)};
-        v["uhop_delta_min_before"] = {trained.delta_min_before};
-        v["uhop_delta_min_after"] = {trained.delta_min_after};
+      if (trained) {
+        v["uhop_loss_final"] = {trained->loss_final};
+        v["uhop_iterations"] = {static_cast<double>(trained->iterations)};
+        v["uhop_delta_min_before"] = {trained->delta_min_before};
+        v["uhop_delta_min_after"] = {trained->delta_min_after};
         std::vector<double> loss, delta;
-        for (const UhopTracePoint& p : trained.trace) {
+        for (const UhopTracePoint& p : trained->trace) {
           loss.push_back(p.loss);
           delta.push_back(p.delta_min);
         }
@@ -227,10 +246,6 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
         v["theoretical_capacity"] = {static_cast<double>(prop31_capacity(dim, c.beta, std::nullopt, std::int64_t{1} << 40).capacity)};
       }
     });
-    if (c.model == "khm_uhop") {
-      if (!map) map.emplace();
-      broadcast_map(group, *map, c.dphi, c.d, config.uhop_bias);
-    }
 
     // Partitioned retrieval of every query, block by block.
     RetrievalSettings rs;
@@ -240,9 +255,7 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     rs.tolerance = config.tol;
     rs.epsilon = config.epsilon;
     rs.khm_scores = config.khm_scores == "raw" ? KhmScores::raw_features : KhmScores::normalized;
-    std::int64_t first = 0, count = 0;
-    parallel::Group::split_rows(c.m, group.size(), group.rank(), first, count);
-    const parallel::GroupRetriever retriever(group, memories.rows(first, count), first, c.m, rs, map);
+    const parallel::GroupRetriever retriever(group, local_memories, first, c.m, rs, map);
     const QueryModel query = QueryModel::parse(c.query);
     const std::int64_t n = query_count(config, c);
     std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));

@@ -128,8 +128,8 @@ TEST_P(GroupRetrievalTest, SubGroupsOfAnySizeAgree) {
 
 INSTANTIATE_TEST_SUITE_P(Separations, GroupRetrievalTest,
                          ::testing::Values("softmax", "sparsemax", "entmax15", "entmax:1.3"),
-                         [](const auto& info) {
-                           std::string name = info.param;
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
                            for (char& c : name) {
                              if (c == ':' || c == '.') c = '_';
                            }

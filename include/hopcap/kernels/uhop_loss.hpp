@@ -17,6 +17,8 @@
 // result does not depend on the thread count.
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,12 +48,35 @@ struct UhopLossValue {
 
 namespace kernels {
 
+/// A memory set partitioned by rows over several processes, and the collectives the loss
+/// needs across them, supplied by the caller so that the kernel stays free of MPI. Every
+/// collective must give bitwise identical results on every process.
+struct RowPartition {
+  std::int64_t first = 0;  ///< global index of this process's first row
+  std::int64_t total = 0;  ///< M, the rows of all processes
+  std::function<void(std::span<double>)> sum;  ///< elementwise, in place
+  std::function<void(std::span<double>)> max;  ///< elementwise, in place
+  /// Concatenates every process's rows (row_length values each) in global row order.
+  std::function<void(std::span<const double> local, std::span<double> all, std::int64_t row_length)> gather_rows;
+
+  /// The one-process partition (no communication).
+  static RowPartition whole(std::int64_t rows);
+};
+
 /// Loss of the features of the rows of x (M ≥ 2 memories of dimension d) under map.
 /// If grad_weight is non-null it receives ∂L/∂W (D_Φ×d); if grad_bias is non-null and the map
 /// has a bias it receives ∂L/∂b. Throws ConfigError for bad options or shapes, KernelError if
 /// a feature vector is zero or the loss is not finite.
 UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
                         Matrix* grad_weight = nullptr, std::vector<double>* grad_bias = nullptr);
+
+/// The same loss and gradients over a row-partitioned memory set: every process passes its
+/// rows and gets the loss, s_max and the full ∂L/∂W, ∂L/∂b. The normalised features of all
+/// memories (M×D_Φ) are gathered on every process; the Gram matrix is formed in panels of
+/// local rows against them. With RowPartition::whole it is uhop_loss.
+UhopLossValue uhop_loss_partitioned(const Matrix& x_local, const RowPartition& partition, const FeatureMap& map,
+                                    const UhopLossOptions& options, Matrix* grad_weight = nullptr,
+                                    std::vector<double>* grad_bias = nullptr);
 
 }  // namespace kernels
 }  // namespace hopcap

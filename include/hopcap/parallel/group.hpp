@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 
+#include "hopcap/kernels/uhop_loss.hpp"
+
 namespace hopcap::parallel {
 
 class Group {
@@ -27,6 +29,13 @@ class Group {
   /// For each entry the (value, index) with the largest value, smallest index among ties.
   void max_location(std::span<double> values, std::span<std::int64_t> indices) const;
   void broadcast(std::span<double> values, int root = 0) const;
+  /// Concatenates every rank's rows of a `total`-row set (the split_rows block of each rank,
+  /// row_length values per row) into `all`, in global row order, on every rank.
+  void gather_rows(std::span<const double> local, std::span<double> all, std::int64_t row_length,
+                   std::int64_t total) const;
+  /// The row partition of a `total`-row set over this group, as the kernels take it. The
+  /// group must outlive the returned object.
+  kernels::RowPartition row_partition(std::int64_t total) const;
 
   /// Rows [first, first + count) of an M-row set owned by `rank` in a balanced block split.
   static void split_rows(std::int64_t m, int size, int rank, std::int64_t& first, std::int64_t& count);

@@ -1,0 +1,107 @@
+// U-Hop+ over a memory set partitioned by rows across the ranks of MPI_COMM_WORLD agrees with
+// the single-process loss kernel and trainer: loss, closest pair, gradients and trained maps.
+
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "hopcap/error.hpp"
+#include "hopcap/kernels/uhop_loss.hpp"
+#include "hopcap/memories.hpp"
+#include "hopcap/parallel/group.hpp"
+#include "hopcap/uhop.hpp"
+
+namespace hopcap {
+namespace {
+
+using parallel::Group;
+
+Matrix rows_of(const Matrix& all, std::int64_t first, std::int64_t count) {
+  Matrix out(count, all.cols);
+  std::copy_n(all.row(first), count * all.cols, out.data.begin());
+  return out;
+}
+
+double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double scale = 0.0, diff = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    scale = std::max(scale, std::abs(a[i]));
+    diff = std::max(diff, std::abs(a[i] - b[i]));
+  }
+  return diff / std::max(scale, 1e-300);
+}
+
+class PartitionedLossTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PartitionedLossTest, MatchesTheSingleProcessKernel) {
+  const Group world(MPI_COMM_WORLD);
+  // Awkward sizes: M not divisible by the ranks, panels smaller than a rank's rows.
+  for (const std::int64_t m : {2, 5, 37}) {
+    const Matrix memories = generate_memories(Distribution::sphere, 6, m, 17, 0);
+    FeatureMap map = initial_uhop_map(UhopInit::gaussian, 4, 6, true, 3, 0);
+    const UhopLossOptions options{parse_uhop_loss(GetParam()), 0.07, 3};
+    Matrix gw_ref;
+    std::vector<double> gb_ref;
+    const UhopLossValue ref = kernels::uhop_loss(memories, map, options, &gw_ref, &gb_ref);
+
+    std::int64_t first = 0, count = 0;
+    Group::split_rows(m, world.size(), world.rank(), first, count);
+    Matrix gw;
+    std::vector<double> gb;
+    const UhopLossValue got = kernels::uhop_loss_partitioned(rows_of(memories, first, count),
+                                                             world.row_partition(m), map, options, &gw, &gb);
+    const std::string where = "M = " + std::to_string(m) + ", ranks = " + std::to_string(world.size());
+    EXPECT_NEAR(got.loss, ref.loss, 1e-12 * std::max(1.0, std::abs(ref.loss))) << where;
+    EXPECT_EQ(got.s_max, ref.s_max) << where;
+    EXPECT_EQ(got.closest[0], ref.closest[0]) << where;
+    EXPECT_EQ(got.closest[1], ref.closest[1]) << where;
+    EXPECT_LT(max_relative_difference(gw.data, gw_ref.data), 1e-12) << where;
+    EXPECT_LT(max_relative_difference(gb, gb_ref), 1e-12) << where;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Losses, PartitionedLossTest, ::testing::Values("pairwise", "per_memory", "as_coded"));
+
+TEST(PartitionedTraining, GivesTheSingleProcessMapOnEveryRank) {
+  const Group world(MPI_COMM_WORLD);
+  const std::int64_t m = 23;
+  const Matrix memories = generate_memories(Distribution::sphere, 5, m, 4, 0);
+  UhopSettings s;
+  s.feature_dim = 3;
+  s.iterations = 30;
+  s.lr = 0.05;
+  s.restarts = 2;
+  s.seed = 9;
+  const UhopResult ref = train_uhop(memories, s);
+  std::int64_t first = 0, count = 0;
+  Group::split_rows(m, world.size(), world.rank(), first, count);
+  const UhopResult got = train_uhop_partitioned(rows_of(memories, first, count), world.row_partition(m), s);
+  EXPECT_EQ(got.best_restart, ref.best_restart);
+  EXPECT_EQ(got.iterations, ref.iterations);
+  EXPECT_LT(max_relative_difference(got.map.weight.data, ref.map.weight.data), 1e-10);
+  EXPECT_NEAR(got.delta_min_after, ref.delta_min_after, 1e-12);
+  EXPECT_NEAR(got.delta_min_before, ref.delta_min_before, 1e-12);
+  EXPECT_NEAR(got.loss_final, ref.loss_final, 1e-12);
+  // Every rank holds the same map, bit for bit.
+  std::vector<double> mine = got.map.weight.data, root = got.map.weight.data;
+  world.broadcast(root);
+  EXPECT_EQ(mine, root);
+}
+
+TEST(PartitionedTraining, MiniBatchesAreRefused) {
+  const Group world(MPI_COMM_WORLD);
+  const Matrix memories = generate_memories(Distribution::sphere, 5, 10, 4, 0);
+  UhopSettings s;
+  s.feature_dim = 3;
+  s.batch = 4;
+  std::int64_t first = 0, count = 0;
+  Group::split_rows(10, world.size(), world.rank(), first, count);
+  EXPECT_THROW(train_uhop_partitioned(rows_of(memories, first, count), world.row_partition(10), s), ConfigError);
+}
+
+}  // namespace
+}  // namespace hopcap
