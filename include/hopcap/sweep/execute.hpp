@@ -1,7 +1,8 @@
 #pragma once
 // One configuration of a sweep, run by a group of ranks: the memory set (rows partitioned over
-// the group), the feature map of its model (U-Hop+ trained on the group root), separation
-// metrics and theory (group root), and partitioned retrieval of every query. The result is a
+// the group), the feature map of its model (U-Hop+ trained on the partitioned set: features
+// gathered, gradient of W summed; mini-batch training on the group root), separation metrics
+// and theory (group root), and partitioned retrieval of every query. The result is a
 // set of named values matching sweep_variables(); a configuration that fails (bad setting for
 // this point, non-finite loss, out of memory) is returned as failed with its message.
 
