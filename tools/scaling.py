@@ -71,7 +71,7 @@ def run(hopcap, mpiexec, ranks, threads, config_text, out, extra=()):
     with h5py.File(out, "r") as f:
         timings = f.attrs["timings"]
         timings = timings.decode() if isinstance(timings, bytes) else timings
-        wall = float(re.search(r"wall_seconds min \S+ mean \S+ max (\S+)", timings).group(1))
+        wall = float(re.search(r"wall_seconds min \S+ mean \S+ max ([0-9.eE+-]+)", timings).group(1))
         seconds = f["seconds"][...]
         status = f["status"][...]
         gflops = float(f.attrs["gflops_counted"])

@@ -371,6 +371,9 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
   std::deque<std::vector<char>> outgoing;
   std::vector<MPI_Request> pending;
   double compute_seconds = 0.0;
+  // Per-phase seconds this rank spent (U-Hop+, metrics, retrieval), from the configurations.
+  const char* phase_names[3] = {"seconds_uhop", "seconds_metrics", "seconds_retrieval"};
+  double phase_seconds[3] = {0.0, 0.0, 0.0};
   auto drain_incoming = [&](bool block) {
     while (writer && writer->written() < static_cast<std::int64_t>(todo_count)) {
       int flag = 0;
@@ -405,6 +408,12 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
     ConfigResult result = config.capacity ? execute_capacity(config, c, group, cache)
                                           : execute_configuration(config, c, group, cache);
     compute_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    for (int p = 0; p < 3; ++p) {
+      const auto it = result.values.find(phase_names[p]);
+      if (it != result.values.end() && !it->second.empty() && std::isfinite(it->second[0])) {
+        phase_seconds[p] += it->second[0];
+      }
+    }
     if (group.is_root()) {
       if (result.status == ResultStatus::failed && config.fail_fast) {
         out << "hopcap run: configuration " << c.id << " failed (--fail-fast): " << result.message << std::endl;
@@ -426,17 +435,23 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
   if (!pending.empty()) check(MPI_Waitall(static_cast<int>(pending.size()), pending.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
 
   // ---- per-phase timings over the ranks, final provenance, summary
-  double timing[2] = {compute_seconds, std::chrono::duration<double>(Clock::now() - start).count()};
-  double tmax[2], tmin[2], tsum[2];
-  MPI_Reduce(timing, tmax, 2, MPI_DOUBLE, MPI_MAX, 0, world);
-  MPI_Reduce(timing, tmin, 2, MPI_DOUBLE, MPI_MIN, 0, world);
-  MPI_Reduce(timing, tsum, 2, MPI_DOUBLE, MPI_SUM, 0, world);
+  constexpr int kTimings = 5;
+  const char* timing_names[kTimings] = {"compute_seconds", "wall_seconds", "uhop_seconds", "metrics_seconds",
+                                        "retrieval_seconds"};
+  double timing[kTimings] = {compute_seconds, std::chrono::duration<double>(Clock::now() - start).count(),
+                             phase_seconds[0], phase_seconds[1], phase_seconds[2]};
+  double tmax[kTimings], tmin[kTimings], tsum[kTimings];
+  MPI_Reduce(timing, tmax, kTimings, MPI_DOUBLE, MPI_MAX, 0, world);
+  MPI_Reduce(timing, tmin, kTimings, MPI_DOUBLE, MPI_MIN, 0, world);
+  MPI_Reduce(timing, tsum, kTimings, MPI_DOUBLE, MPI_SUM, 0, world);
   int exit_code = 0;
   if (rank == 0) {
     writer->commit();
     std::ostringstream timings;
-    timings << "compute_seconds min " << tmin[0] << " mean " << tsum[0] / size << " max " << tmax[0]
-            << "; wall_seconds min " << tmin[1] << " mean " << tsum[1] / size << " max " << tmax[1];
+    for (int k = 0; k < kTimings; ++k) {
+      timings << (k ? "; " : "") << timing_names[k] << " min " << tmin[k] << " mean " << tsum[k] / size << " max "
+              << tmax[k];
+    }
     io::ResultsFile& file = writer->file();
     file.set_final_attribute("end_time", utc_now());
     file.set_final_attribute("timings", timings.str());

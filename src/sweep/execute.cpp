@@ -145,6 +145,9 @@ const std::vector<SweepVariable>& sweep_variables() {
       {"uhop_delta_min_before", "feature Delta_min of the initial map", "1", ""},
       {"uhop_delta_min_after", "feature Delta_min of the learned map", "1", ""},
       {"seconds", "wall time of the configuration", "s", ""},
+      {"seconds_uhop", "wall time of U-Hop+ training", "s", ""},
+      {"seconds_metrics", "wall time of the separation metrics and theory (group root)", "s", ""},
+      {"seconds_retrieval", "wall time of query generation and retrieval", "s", ""},
       {"metastable_histogram", "number of queries per metastable-state size (last bin: this size or more)", "1",
        "metastable_size"},
       {"uhop_loss_trace", "U-Hop+ loss per step", "1", "uhop_iteration"},
@@ -191,6 +194,10 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     // same map. Errors are collective (the kernel throws on every rank alike).
     // Mini-batches draw from the whole set: those runs train on the group root and broadcast.
     std::optional<UhopResult> trained;
+    const auto since = [](std::chrono::steady_clock::time_point t0) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    auto phase_start = std::chrono::steady_clock::now();
     if (c.model == "khm_uhop") {
       std::int64_t steps = 0;  // over every restart
       const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
@@ -208,6 +215,8 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       map = trained->map;
     }
 
+    if (trained) v["seconds_uhop"] = {since(phase_start)};
+    phase_start = std::chrono::steady_clock::now();
     // Group root: the whole memory set for separation metrics and theory.
     on_root(group, [&] {
       const Matrix all = memories.rows(0, c.m);
@@ -247,6 +256,8 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       }
     });
 
+    v["seconds_metrics"] = {since(phase_start)};
+    phase_start = std::chrono::steady_clock::now();
     // Partitioned retrieval of every query, block by block.
     RetrievalSettings rs;
     rs.beta = c.beta;
@@ -278,6 +289,7 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
                     std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
     }
     const RetrievalSummary s = summarize(outcomes, c.m);
+    v["seconds_retrieval"] = {since(phase_start)};
     {
       // Per retrieval step and query: scores (M·dim), the update (M·d), and for a KHM the
       // query's features (D_Φ·d).
