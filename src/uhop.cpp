@@ -207,6 +207,16 @@ RestartOutcome run_restart(std::int64_t d, const UhopSettings& s, std::int64_t r
   return out;
 }
 
+// Moves the kept restart's map, trace and stop state into the result.
+void take_best_restart(UhopResult& result, RestartOutcome&& best) {
+  result.map = std::move(best.final);
+  result.initial_map = std::move(best.initial);
+  result.trace = std::move(best.trace);
+  result.iterations = static_cast<std::int64_t>(result.trace.size());
+  result.stop_reason = best.stop_reason;
+  result.tau_final = best.tau_final;
+}
+
 }  // namespace
 
 UhopOptimizer parse_uhop_optimizer(std::string_view text) {
@@ -347,12 +357,7 @@ UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
       kernels::feature_separation_report(memories, best_outcome.initial.weight, best_outcome.initial.bias);
   result.delta_min_before = before.delta_min_sphere;
   result.min_angle_deg_before = before.min_angle_deg;
-  result.map = std::move(best_outcome.final);
-  result.initial_map = std::move(best_outcome.initial);
-  result.trace = std::move(best_outcome.trace);
-  result.iterations = static_cast<std::int64_t>(result.trace.size());
-  result.stop_reason = best_outcome.stop_reason;
-  result.tau_final = best_outcome.tau_final;
+  take_best_restart(result, std::move(best_outcome));
   result.loss_final =
       kernels::uhop_loss(memories, result.map, {settings.loss, result.tau_final, settings.panel_rows}).loss;
   return result;
@@ -391,12 +396,7 @@ UhopResult train_uhop_partitioned(const Matrix& local_rows, const kernels::RowPa
   const double s_before = separation(best_outcome.initial);
   result.delta_min_before = 1.0 - s_before;
   result.min_angle_deg_before = degrees_from_cos(s_before);
-  result.map = std::move(best_outcome.final);
-  result.initial_map = std::move(best_outcome.initial);
-  result.trace = std::move(best_outcome.trace);
-  result.iterations = static_cast<std::int64_t>(result.trace.size());
-  result.stop_reason = best_outcome.stop_reason;
-  result.tau_final = best_outcome.tau_final;
+  take_best_restart(result, std::move(best_outcome));
   result.loss_final = kernels::uhop_loss_partitioned(local_rows, partition, result.map,
                                                      {settings.loss, result.tau_final, settings.panel_rows})
                           .loss;

@@ -5,6 +5,9 @@
 
 #include <hdf5.h>
 
+#include <string>
+#include <vector>
+
 namespace hopcap::io::hdf5 {
 
 class Handle {
@@ -38,5 +41,23 @@ class QuietErrors {
   H5E_auto2_t func_ = nullptr;
   void* data_ = nullptr;
 };
+
+/// The descriptions on HDF5's current error stack, outermost first (at most four), as
+/// " (HDF5: a; b)" or "" when empty; clears the stack.
+inline std::string error_stack() {
+  std::vector<std::string> messages;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
+        auto& list = *static_cast<std::vector<std::string>*>(out);
+        if (err != nullptr && err->desc != nullptr && list.size() < 4) list.emplace_back(err->desc);
+        return 0;
+      },
+      &messages);
+  H5Eclear2(H5E_DEFAULT);
+  std::string joined;
+  for (const std::string& m : messages) joined += (joined.empty() ? "" : "; ") + m;
+  return joined.empty() ? std::string() : " (HDF5: " + joined + ")";
+}
 
 }  // namespace hopcap::io::hdf5

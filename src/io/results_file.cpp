@@ -51,22 +51,7 @@ constexpr std::int8_t kFillStatus = 0;  // PointStatus::not_run
 // Fill values are handed to HDF5 in the file's little-endian types.
 static_assert(std::endian::native == std::endian::little);
 
-// The descriptions on HDF5's current error stack, outermost first, then clears it.
-std::string error_stack() {
-  std::vector<std::string> messages;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_DOWNWARD,
-      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
-        auto& list = *static_cast<std::vector<std::string>*>(out);
-        if (err != nullptr && err->desc != nullptr && list.size() < 4) list.emplace_back(err->desc);
-        return 0;
-      },
-      &messages);
-  H5Eclear2(H5E_DEFAULT);
-  std::string joined;
-  for (const std::string& m : messages) joined += (joined.empty() ? "" : "; ") + m;
-  return joined.empty() ? std::string() : " (HDF5: " + joined + ")";
-}
+using hdf5::error_stack;
 
 // Throws H5Error "<where>: <what> (HDF5: ...)".
 [[noreturn]] void h5_fail(const std::string& where, const std::string& what) {
