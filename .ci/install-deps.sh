@@ -12,7 +12,7 @@ packages=(
   libopenblas-openmp-dev
   libgtest-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev librandom123-dev zlib1g-dev
-  python3-h5py python3-numpy python3-xarray python3-h5netcdf
+  python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-matplotlib
   dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
