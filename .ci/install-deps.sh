@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev librandom123-dev zlib1g-dev
   python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-matplotlib
+  # A real single-node Slurm for tests/jobs/slurm.sh (the test starts its own daemons)
+  slurm-wlm munge
   dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
