@@ -15,6 +15,10 @@ Distribution parse_distribution(std::string_view name) {
                     "' (expected sphere, binary or gaussian)");
 }
 
+bool is_distribution_name(std::string_view name) {
+  return name == "sphere" || name == "binary" || name == "gaussian";
+}
+
 std::string to_string(Distribution distribution) {
   switch (distribution) {
     case Distribution::sphere: return "sphere";

@@ -19,6 +19,8 @@ enum class Distribution {
 
 /// "sphere" | "binary" | "gaussian"; throws ConfigError otherwise.
 Distribution parse_distribution(std::string_view name);
+/// Whether name is one that parse_distribution accepts (a synthetic set, not a file).
+bool is_distribution_name(std::string_view name);
 std::string to_string(Distribution distribution);
 
 /// Writes memories first .. first+count-1 of the set (seed, set_id) into out, row-major

@@ -22,8 +22,7 @@ void add_memory_options(CLI::App& app, MemoryOptions& options) {
 }
 
 Matrix load_memories(const MemoryOptions& options, nlohmann::ordered_json& description) {
-  const bool synthetic =
-      options.source == "sphere" || options.source == "binary" || options.source == "gaussian";
+  const bool synthetic = is_distribution_name(options.source);
   Matrix memories;
   if (synthetic) {
     require(options.d >= 1, "--d must be >= 1");

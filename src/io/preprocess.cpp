@@ -77,49 +77,52 @@ Matrix preprocess(Matrix data, const Preprocess& options) {
   return data;
 }
 
-Matrix load_source(std::string_view spec) {
+SourceSpec parse_source_spec(std::string_view spec) {
   const std::string quoted = "source '" + std::string(spec) + "'";
   const auto colon = spec.find(':');
   const bool has_colon = colon != std::string_view::npos;
   const std::string kind = has_colon ? std::string(spec.substr(0, colon)) : std::string();
   const std::string rest = has_colon ? std::string(spec.substr(colon + 1)) : std::string();
-  const auto need_path = [&](const std::string& path) {
+  const auto with_path = [&](SourceSpec::Kind k, const std::string& path) {
     if (path.empty()) throw ConfigError(quoted + ": no file path given");
+    return SourceSpec{k, path, {}};
   };
 
-  if (kind == "idx") {
-    need_path(rest);
-    return load_idx(rest);
-  }
-  if (kind == "text") {
-    need_path(rest);
-    return load_text(rest, TextFormat::vectors);
-  }
-  if (kind == "sloane") {
-    need_path(rest);
-    return load_text(rest, TextFormat::sloane);
-  }
+  if (kind == "idx") return with_path(SourceSpec::Kind::idx, rest);
+  if (kind == "text") return with_path(SourceSpec::Kind::text, rest);
+  if (kind == "sloane") return with_path(SourceSpec::Kind::sloane, rest);
   if (kind == "h5") {
     // The dataset follows the last ':' (dataset paths never contain one; file paths may).
     const auto split = rest.rfind(':');
     if (split == std::string::npos || split == 0 || split + 1 == rest.size()) {
       throw ConfigError(quoted + ": expected h5:PATH:DATASET");
     }
-    return load_h5(rest.substr(0, split), rest.substr(split + 1));
+    return SourceSpec{SourceSpec::Kind::h5, rest.substr(0, split), rest.substr(split + 1)};
   }
 
   // Anything else is a bare path whose format follows from its name.
   const std::string path(spec);
-  need_path(path);
   const std::string name = lower(std::filesystem::path(path).filename().string());
   if (ends_with(name, ".h5") || ends_with(name, ".hdf5")) {
     throw ConfigError(quoted + ": HDF5 files need a dataset: use h5:" + path + ":DATASET");
   }
   if (name.find(".idx") != std::string::npos || ends_with(name, "-ubyte") ||
       ends_with(name, "-ubyte.gz")) {
-    return load_idx(path);
+    return with_path(SourceSpec::Kind::idx, path);
   }
-  return load_text(path, TextFormat::automatic);
+  return with_path(SourceSpec::Kind::text_auto, path);
+}
+
+Matrix load_source(std::string_view spec) {
+  const SourceSpec source = parse_source_spec(spec);
+  switch (source.kind) {
+    case SourceSpec::Kind::idx: return load_idx(source.path);
+    case SourceSpec::Kind::text: return load_text(source.path, TextFormat::vectors);
+    case SourceSpec::Kind::sloane: return load_text(source.path, TextFormat::sloane);
+    case SourceSpec::Kind::h5: return load_h5(source.path, source.dataset);
+    case SourceSpec::Kind::text_auto: break;
+  }
+  return load_text(source.path, TextFormat::automatic);
 }
 
 }  // namespace hopcap::io

@@ -83,6 +83,7 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
           throw KernelError("at M = " + std::to_string(m) + ", replica " + std::to_string(r) + ": " + one.message);
         }
         result.flops += one.flops;
+        for (std::size_t k = 0; k < result.phase_seconds.size(); ++k) result.phase_seconds[k] += one.phase_seconds[k];
         if (group.is_root()) {
           const double n = one.values.at("queries")[0];
           retrieved += one.values.at("success_rate")[0] * n;

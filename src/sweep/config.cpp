@@ -11,8 +11,10 @@
 #include <toml++/toml.h>
 
 #include "hopcap/error.hpp"
+#include "hopcap/io/loaders.hpp"
 #include "hopcap/kernels/separation.hpp"
 #include "hopcap/kernels/uhop_loss.hpp"
+#include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
 #include "hopcap/uhop.hpp"
 
@@ -343,26 +345,6 @@ void check_one(const std::string& key, F check) {
   }
 }
 
-bool is_synthetic_source(const std::string& spec) {
-  return spec == "sphere" || spec == "binary" || spec == "gaussian";
-}
-
-// The file named by a data-set source spec (see io::load_source).
-std::string source_path(const std::string& spec) {
-  for (const char* prefix : {"idx:", "text:", "sloane:"}) {
-    if (spec.rfind(prefix, 0) == 0) return spec.substr(std::char_traits<char>::length(prefix));
-  }
-  if (spec.rfind("h5:", 0) == 0) {
-    const std::string rest = spec.substr(3);
-    const auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon + 1 == rest.size()) {
-      throw ConfigError("'" + spec + "': an HDF5 source is h5:PATH:DATASET");
-    }
-    return rest.substr(0, colon);
-  }
-  return spec;
-}
-
 }  // namespace
 
 void validate(const SweepConfig& c) {
@@ -382,8 +364,8 @@ void validate(const SweepConfig& c) {
     }
   });
   check_each(c.memories, "sweep.memories", [](const std::string& v) {
-    if (is_synthetic_source(v)) return;
-    const std::string path = source_path(v);
+    if (is_distribution_name(v)) return;
+    const std::string path = io::parse_source_spec(v).path;
     if (!std::filesystem::exists(path)) {
       throw ConfigError("'" + v + "': no such file '" + path +
                         "' (memories are sphere | binary | gaussian | idx:PATH | text:PATH | sloane:PATH | "

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -372,8 +373,7 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
   std::vector<MPI_Request> pending;
   double compute_seconds = 0.0;
   // Per-phase seconds this rank spent (U-Hop+, metrics, retrieval), from the configurations.
-  const char* phase_names[3] = {"seconds_uhop", "seconds_metrics", "seconds_retrieval"};
-  double phase_seconds[3] = {0.0, 0.0, 0.0};
+  std::array<double, 3> phase_seconds{};
   auto drain_incoming = [&](bool block) {
     while (writer && writer->written() < static_cast<std::int64_t>(todo_count)) {
       int flag = 0;
@@ -408,12 +408,7 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
     ConfigResult result = config.capacity ? execute_capacity(config, c, group, cache)
                                           : execute_configuration(config, c, group, cache);
     compute_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    for (int p = 0; p < 3; ++p) {
-      const auto it = result.values.find(phase_names[p]);
-      if (it != result.values.end() && !it->second.empty() && std::isfinite(it->second[0])) {
-        phase_seconds[p] += it->second[0];
-      }
-    }
+    for (std::size_t p = 0; p < phase_seconds.size(); ++p) phase_seconds[p] += result.phase_seconds[p];
     if (group.is_root()) {
       if (result.status == ResultStatus::failed && config.fail_fast) {
         out << "hopcap run: configuration " << c.id << " failed (--fail-fast): " << result.message << std::endl;
@@ -444,7 +439,6 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
   MPI_Reduce(timing, tmax, kTimings, MPI_DOUBLE, MPI_MAX, 0, world);
   MPI_Reduce(timing, tmin, kTimings, MPI_DOUBLE, MPI_MIN, 0, world);
   MPI_Reduce(timing, tsum, kTimings, MPI_DOUBLE, MPI_SUM, 0, world);
-  int exit_code = 0;
   if (rank == 0) {
     writer->commit();
     std::ostringstream timings;
@@ -457,7 +451,9 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
     file.set_final_attribute("timings", timings.str());
     file.set_final_attribute("configurations_run", std::to_string(writer->written()));
     file.set_final_attribute("configurations_failed", std::to_string(writer->failed()));
-    file.set_final_attribute("gflops_counted", std::to_string(writer->flops() / 1e9));
+    std::ostringstream gflops;
+    gflops << std::setprecision(17) << writer->flops() / 1e9;  // every digit: a reader may re-add them
+    file.set_final_attribute("gflops_counted", gflops.str());
     file.close();
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     const double done = static_cast<double>(writer->written());
@@ -473,7 +469,7 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
   }
   MPI_Win_free(&window);
   MPI_Comm_free(&group_comm);
-  return exit_code;
+  return 0;
 }
 
 }  // namespace hopcap::sweep

@@ -26,10 +26,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // target memories is held at a time.
 constexpr std::int64_t kQueryBlock = 4096;
 
-bool is_synthetic(const std::string& spec) {
-  return spec == "sphere" || spec == "binary" || spec == "gaussian";
-}
-
 // Runs `phase` on the group root only; every rank learns whether it failed and throws the
 // root's message if so, so that no rank is left waiting in a later collective.
 template <class Phase>
@@ -61,7 +57,7 @@ void on_root(const parallel::Group& group, Phase phase) {
 class MemorySet {
  public:
   MemorySet(const SweepConfig& config, const Configuration& c, DatasetCache& cache) : c_(c) {
-    if (is_synthetic(c.memories)) {
+    if (is_distribution_name(c.memories)) {
       distribution_ = parse_distribution(c.memories);
       return;
     }
@@ -215,7 +211,8 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       map = trained->map;
     }
 
-    if (trained) v["seconds_uhop"] = {since(phase_start)};
+    result.phase_seconds[0] = since(phase_start);
+    if (trained) v["seconds_uhop"] = {result.phase_seconds[0]};
     phase_start = std::chrono::steady_clock::now();
     // Group root: the whole memory set for separation metrics and theory.
     on_root(group, [&] {
@@ -256,7 +253,8 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       }
     });
 
-    v["seconds_metrics"] = {since(phase_start)};
+    result.phase_seconds[1] = since(phase_start);
+    v["seconds_metrics"] = {result.phase_seconds[1]};
     phase_start = std::chrono::steady_clock::now();
     // Partitioned retrieval of every query, block by block.
     RetrievalSettings rs;
@@ -289,7 +287,8 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
                     std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
     }
     const RetrievalSummary s = summarize(outcomes, c.m);
-    v["seconds_retrieval"] = {since(phase_start)};
+    result.phase_seconds[2] = since(phase_start);
+    v["seconds_retrieval"] = {result.phase_seconds[2]};
     {
       // Per retrieval step and query: scores (M·dim), the update (M·d), and for a KHM the
       // query's features (D_Φ·d).

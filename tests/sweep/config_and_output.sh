@@ -43,6 +43,32 @@ printed = open(sys.argv[1].replace("a.h5", "printed.toml")).read()
 sys.exit(0 if stored == printed else 1)
 PY
 
+# The final attributes: per-phase seconds fit inside the compute time, and the counted flops
+# equal the counting model re-evaluated from the file's own per-configuration data.
+"$py" - "$work/a.h5" <<'PY' || fail "timings or counted flops"
+import re, sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    text = f.attrs["timings"]
+    text = text.decode() if isinstance(text, bytes) else text
+    mean = {k: float(v) for k, v in re.findall(r"(\w+_seconds) min \S+ mean ([0-9.eE+-]+)", text)}
+    phases = mean["uhop_seconds"] + mean["metrics_seconds"] + mean["retrieval_seconds"]
+    assert 0 < phases <= mean["compute_seconds"] <= mean["wall_seconds"], mean
+    ok = f["status"][...] == 1
+    models = [m.decode() if isinstance(m, bytes) else m for m in f["model"][...]]
+    counted = 0.0
+    for ix in zip(*np.nonzero(ok)):
+        d, m, dphi = (float(f[a][ix[k]]) for k, a in ((0, "d"), (1, "M"), (2, "Dphi")))
+        model = models[ix[6]]
+        if model == "mhm" and ix[2] != 0:
+            continue  # the MHM runs once per D_Phi row; the other D_Phi share its result
+        steps = f["iterations_mean"][ix] * f["queries"][ix]
+        counted += steps * (4 * m * d if model == "mhm" else 2 * (m * dphi + m * d + dphi * d))
+        if model == "khm_uhop":
+            counted += f["uhop_iterations"][ix] * (4 * m * m * dphi + 4 * m * dphi * d)
+    stored = float(f.attrs["gflops_counted"]) * 1e9
+    assert abs(stored - counted) <= 1e-9 * counted, (stored, counted)
+PY
+
 # --dry-run validates and writes nothing.
 OMP_NUM_THREADS=1 "$hopcap" run "$tiny" -o "$work/dry.h5" --dry-run | grep -q "configurations to run" || fail "dry run output"
 [[ ! -e "$work/dry.h5" ]] || fail "dry run wrote a file"

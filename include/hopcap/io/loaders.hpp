@@ -39,9 +39,18 @@ struct Preprocess {
 };
 Matrix preprocess(Matrix data, const Preprocess& options);
 
-/// Loads from a source spec: "idx:PATH", "text:PATH", "sloane:PATH", "h5:PATH:DATASET", or a
-/// bare PATH whose format is guessed from its name (.idx*/-ubyte[.gz], .h5/.hdf5 needs
-/// h5:PATH:DATASET, anything else is text).
+/// A source spec split into its parts: "idx:PATH", "text:PATH", "sloane:PATH",
+/// "h5:PATH:DATASET", or a bare PATH whose format is guessed from its name (.idx*/-ubyte[.gz]
+/// is idx, .h5/.hdf5 needs h5:PATH:DATASET, anything else is text). Throws ConfigError for a
+/// malformed spec; does not touch the file.
+struct SourceSpec {
+  enum class Kind { idx, text, sloane, h5, text_auto } kind = Kind::text_auto;
+  std::string path;
+  std::string dataset;  ///< h5 only
+};
+SourceSpec parse_source_spec(std::string_view spec);
+
+/// Loads from a source spec (see parse_source_spec).
 Matrix load_source(std::string_view spec);
 
 }  // namespace hopcap::io

@@ -6,6 +6,7 @@
 // set of named values matching sweep_variables(); a configuration that fails (bad setting for
 // this point, non-finite loss, out of memory) is returned as failed with its message.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -29,6 +30,9 @@ struct ConfigResult {
   /// actually done (GEMM-model counts: 2·m·n·k per product, retrieval steps and U-Hop+ steps
   /// as taken); complete on the group root.
   double flops = 0.0;
+  /// Seconds this rank spent in U-Hop+ training, separation metrics and retrieval (summed over
+  /// the probes of a capacity search).
+  std::array<double, 3> phase_seconds{};
 };
 
 /// One output variable of a sweep: over the grid axes, plus at most one extra dimension.
