@@ -59,7 +59,14 @@ double retrieval_error_bound(double delta, double beta, std::int64_t m_count, do
 WellSeparation check_well_separation(std::span<const double> delta, double max_norm, double beta,
                                      std::optional<double> radius) {
   require(!delta.empty(), "well-separation: needs at least one memory");
-  const auto m_count = static_cast<std::int64_t>(delta.size());
+  return check_well_separation_part(delta, static_cast<std::int64_t>(delta.size()), max_norm, beta, radius);
+}
+
+WellSeparation check_well_separation_part(std::span<const double> delta, std::int64_t m_count, double max_norm,
+                                          double beta, std::optional<double> radius) {
+  require(static_cast<std::int64_t>(delta.size()) <= m_count,
+          "well-separation: a part of " + std::to_string(delta.size()) + " memories of a set of " +
+              std::to_string(m_count));
   WellSeparation out;
   out.m_count = m_count;
   out.beta = beta;
@@ -82,12 +89,13 @@ WellSeparation check_well_separation(std::span<const double> delta, double max_n
 WellSeparation check_well_separation(const kernels::SeparationReport& report,
                                      SeparationSpace space, double beta,
                                      std::optional<double> radius) {
+  // report.m is M of the whole set also when the report's rows are one part of it.
   if (space == SeparationSpace::raw) {
-    return check_well_separation(report.raw_delta, report.max_norm, beta, radius);
+    return check_well_separation_part(report.raw_delta, report.m, report.max_norm, beta, radius);
   }
   std::vector<double> delta(report.row_max_cos.size());
   for (std::size_t mu = 0; mu < delta.size(); ++mu) delta[mu] = 1.0 - report.row_max_cos[mu];
-  return check_well_separation(delta, 1.0, beta, radius);
+  return check_well_separation_part(delta, report.m, 1.0, beta, radius);
 }
 
 CapacityResult theoretical_capacity(const std::function<double(std::int64_t)>& delta_min_of_m,

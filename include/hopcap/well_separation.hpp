@@ -63,7 +63,15 @@ struct WellSeparation {
 WellSeparation check_well_separation(std::span<const double> delta, double max_norm, double beta,
                                      std::optional<double> radius = std::nullopt);
 
-/// The same for the raw or the spherical separations of a report.
+/// The condition for a part of a set of M = m_count memories (a row block of a partitioned
+/// set): `delta` holds the Δ_μ of the part's memories, the threshold is that of all M, and
+/// `stored` and `stored_count` cover the part only. Pre: delta.size() ≤ m_count, as above.
+WellSeparation check_well_separation_part(std::span<const double> delta, std::int64_t m_count,
+                                          double max_norm, double beta,
+                                          std::optional<double> radius = std::nullopt);
+
+/// The same for the raw or the spherical separations of a report (of the whole set, or of one
+/// part of a partitioned set: the threshold is always that of report.m memories).
 WellSeparation check_well_separation(const kernels::SeparationReport& report,
                                      SeparationSpace space, double beta,
                                      std::optional<double> radius = std::nullopt);

@@ -51,18 +51,6 @@ bool upper_only(UhopLossKind kind) { return kind == UhopLossKind::as_coded; }
 
 }  // namespace
 
-RowPartition RowPartition::whole(std::int64_t rows) {
-  RowPartition p;
-  p.first = 0;
-  p.total = rows;
-  p.sum = [](std::span<double>) {};
-  p.max = [](std::span<double>) {};
-  p.gather_rows = [](std::span<const double> local, std::span<double> all, std::int64_t) {
-    std::copy(local.begin(), local.end(), all.begin());
-  };
-  return p;
-}
-
 UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
                         Matrix* grad_weight, std::vector<double>* grad_bias) {
   return uhop_loss_partitioned(x, RowPartition::whole(x.rows), map, options, grad_weight, grad_bias);

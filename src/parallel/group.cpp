@@ -100,6 +100,15 @@ kernels::RowPartition Group::row_partition(std::int64_t total) const {
   std::int64_t count = 0;
   split_rows(total, size_, rank_, p.first, count);
   p.total = total;
+  p.part = rank_;
+  p.part_first.resize(static_cast<std::size_t>(size_) + 1);
+  for (int r = 0; r < size_; ++r) {
+    std::int64_t first = 0, rows = 0;
+    split_rows(total, size_, r, first, rows);
+    p.part_first[static_cast<std::size_t>(r)] = first;
+  }
+  p.part_first.back() = total;
+  p.broadcast = [this](std::span<double> v, int root) { broadcast(v, root); };
   p.sum = [this](std::span<double> v) { sum(v); };
   p.max = [this](std::span<double> v) { max(v); };
   p.gather_rows = [this, total](std::span<const double> local, std::span<double> all, std::int64_t row_length) {

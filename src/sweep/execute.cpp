@@ -142,7 +142,7 @@ const std::vector<SweepVariable>& sweep_variables() {
       {"uhop_delta_min_after", "feature Delta_min of the learned map", "1", ""},
       {"seconds", "wall time of the configuration", "s", ""},
       {"seconds_uhop", "wall time of U-Hop+ training", "s", ""},
-      {"seconds_metrics", "wall time of the separation metrics and theory (group root)", "s", ""},
+      {"seconds_metrics", "wall time of the separation metrics and theory", "s", ""},
       {"seconds_retrieval", "wall time of query generation and retrieval", "s", ""},
       {"metastable_histogram", "number of queries per metastable-state size (last bin: this size or more)", "1",
        "metastable_size"},
@@ -214,44 +214,45 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     result.phase_seconds[0] = since(phase_start);
     if (trained) v["seconds_uhop"] = {result.phase_seconds[0]};
     phase_start = std::chrono::steady_clock::now();
-    // Group root: the whole memory set for separation metrics and theory.
-    on_root(group, [&] {
-      const Matrix all = memories.rows(0, c.m);
-      if (trained) {
-        v["uhop_loss_final"] = {trained->loss_final};
-        v["uhop_iterations"] = {static_cast<double>(trained->iterations)};
-        v["uhop_delta_min_before"] = {trained->delta_min_before};
-        v["uhop_delta_min_after"] = {trained->delta_min_after};
-        std::vector<double> loss, delta;
-        for (const UhopTracePoint& p : trained->trace) {
-          loss.push_back(p.loss);
-          delta.push_back(p.delta_min);
-        }
-        v["uhop_loss_trace"] = loss;
-        v["uhop_delta_min_trace"] = delta;
+    if (trained) {
+      v["uhop_loss_final"] = {trained->loss_final};
+      v["uhop_iterations"] = {static_cast<double>(trained->iterations)};
+      v["uhop_delta_min_before"] = {trained->delta_min_before};
+      v["uhop_delta_min_after"] = {trained->delta_min_after};
+      std::vector<double> loss, delta;
+      for (const UhopTracePoint& p : trained->trace) {
+        loss.push_back(p.loss);
+        delta.push_back(p.delta_min);
       }
-      if (c.m >= 2) {
-        const kernels::SeparationReport raw = kernels::separation_report(all);
-        v["delta_min"] = {raw.delta_min_sphere};
-        v["raw_delta_min"] = {raw.raw_delta_min};
-        v["min_angle_deg"] = {raw.min_angle_deg};
-        std::optional<kernels::SeparationReport> features;
-        if (map) {
-          features = kernels::feature_separation_report(all, map->weight, map->bias);
-          v["feature_delta_min"] = {features->delta_min_sphere};
-          v["feature_min_angle_deg"] = {features->min_angle_deg};
-        }
-        const WellSeparation ws = map ? check_well_separation(*features, SeparationSpace::sphere, c.beta)
-                                      : check_well_separation(raw, SeparationSpace::raw, c.beta);
-        v["stored_fraction"] = {static_cast<double>(ws.stored_count) / static_cast<double>(c.m)};
+      v["uhop_loss_trace"] = loss;
+      v["uhop_delta_min_trace"] = delta;
+    }
+    // Separation metrics on the partitioned set: each rank scans its rows against every
+    // part's rows in turn; the stored counts of the parts are summed.
+    if (c.m >= 2) {
+      const kernels::RowPartition partition = group.row_partition(c.m);
+      const kernels::SeparationReport raw = kernels::separation_report_partitioned(local_memories, partition);
+      v["delta_min"] = {raw.delta_min_sphere};
+      v["raw_delta_min"] = {raw.raw_delta_min};
+      v["min_angle_deg"] = {raw.min_angle_deg};
+      std::optional<kernels::SeparationReport> features;
+      if (map) {
+        features = kernels::feature_separation_report_partitioned(local_memories, partition, map->weight, map->bias);
+        v["feature_delta_min"] = {features->delta_min_sphere};
+        v["feature_min_angle_deg"] = {features->min_angle_deg};
       }
-      const std::int64_t dim = mhm ? c.d : c.dphi;
-      if (dim >= 2) {
-        v["prop31_lower"] = {bounds::prop31_lower(c.m, dim)};
-        v["prop31_upper"] = {bounds::prop31_upper(c.m, dim)};
-        v["theoretical_capacity"] = {static_cast<double>(prop31_capacity(dim, c.beta, std::nullopt, std::int64_t{1} << 40).capacity)};
-      }
-    });
+      const WellSeparation ws = map ? check_well_separation(*features, SeparationSpace::sphere, c.beta)
+                                    : check_well_separation(raw, SeparationSpace::raw, c.beta);
+      std::vector<std::int64_t> stored{ws.stored_count};
+      group.sum(stored);
+      v["stored_fraction"] = {static_cast<double>(stored[0]) / static_cast<double>(c.m)};
+    }
+    const std::int64_t dim = mhm ? c.d : c.dphi;
+    if (dim >= 2) {
+      v["prop31_lower"] = {bounds::prop31_lower(c.m, dim)};
+      v["prop31_upper"] = {bounds::prop31_upper(c.m, dim)};
+      v["theoretical_capacity"] = {static_cast<double>(prop31_capacity(dim, c.beta, std::nullopt, std::int64_t{1} << 40).capacity)};
+    }
 
     result.phase_seconds[1] = since(phase_start);
     v["seconds_metrics"] = {result.phase_seconds[1]};

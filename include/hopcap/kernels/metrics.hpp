@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "hopcap/kernels/row_partition.hpp"
 #include "hopcap/matrix.hpp"
 
 namespace hopcap::kernels {
@@ -71,6 +72,22 @@ SeparationReport separation_report(const Matrix& x, const SeparationOptions& opt
 SeparationReport feature_separation_report(const Matrix& x, const Matrix& weight,
                                            std::span<const double> bias = {},
                                            const SeparationOptions& options = {});
+
+/// Separation report of a memory set partitioned by rows: every process passes its rows
+/// (partition.first onwards) and gets the report of the whole set, with two differences: the
+/// per-row vectors (raw_delta, raw_nearest, row_max_cos, nearest) cover its own rows only,
+/// and each Gram entry is computed once from each side of its pair, so values may differ from
+/// separation_report's in the last bit. Indices follow the same rule (the smallest among exact
+/// ties) and the scalar fields are identical on every process. Each part's rows visit every
+/// process in turn: O((M/P)·dim + block²) memory, M²·dim/P multiply-adds per process.
+/// Throws on every process alike (KernelError for a zero or non-finite row anywhere).
+SeparationReport separation_report_partitioned(const Matrix& x_local, const RowPartition& partition,
+                                               const SeparationOptions& options = {});
+
+/// The partitioned report of the features Φ(ξ_μ) = W ξ_μ (+ b) of the local rows.
+SeparationReport feature_separation_report_partitioned(const Matrix& x_local, const RowPartition& partition,
+                                                       const Matrix& weight, std::span<const double> bias = {},
+                                                       const SeparationOptions& options = {});
 
 /// Angle between two non-zero vectors in radians, 2·atan2(‖û−v̂‖, ‖û+v̂‖): accurate over the
 /// whole range [0, π]. Pre: u.size() == v.size(), both with non-zero norm.

@@ -17,13 +17,13 @@
 // result does not depend on the thread count.
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hopcap/feature_map.hpp"
+#include "hopcap/kernels/row_partition.hpp"
 #include "hopcap/matrix.hpp"
 
 namespace hopcap {
@@ -47,21 +47,6 @@ struct UhopLossValue {
 };
 
 namespace kernels {
-
-/// A memory set partitioned by rows over several processes, and the collectives the loss
-/// needs across them, supplied by the caller so that the kernel stays free of MPI. Every
-/// collective must give bitwise identical results on every process.
-struct RowPartition {
-  std::int64_t first = 0;  ///< global index of this process's first row
-  std::int64_t total = 0;  ///< M, the rows of all processes
-  std::function<void(std::span<double>)> sum;  ///< elementwise, in place
-  std::function<void(std::span<double>)> max;  ///< elementwise, in place
-  /// Concatenates every process's rows (row_length values each) in global row order.
-  std::function<void(std::span<const double> local, std::span<double> all, std::int64_t row_length)> gather_rows;
-
-  /// The one-process partition (no communication).
-  static RowPartition whole(std::int64_t rows);
-};
 
 /// Loss of the features of the rows of x (M ≥ 2 memories of dimension d) under map.
 /// If grad_weight is non-null it receives ∂L/∂W (D_Φ×d); if grad_bias is non-null and the map

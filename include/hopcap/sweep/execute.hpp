@@ -2,7 +2,8 @@
 // One configuration of a sweep, run by a group of ranks: the memory set (rows partitioned over
 // the group), the feature map of its model (U-Hop+ trained on the partitioned set: features
 // gathered, gradient of W summed; mini-batch training on the group root), separation metrics
-// and theory (group root), and partitioned retrieval of every query. The result is a
+// on the partitioned set (each part's rows visit every rank), theory, and partitioned
+// retrieval of every query. The result is a
 // set of named values matching sweep_variables(); a configuration that fails (bad setting for
 // this point, non-finite loss, out of memory) is returned as failed with its message.
 
