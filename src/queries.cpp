@@ -29,31 +29,37 @@ double parse_level(std::string_view text, std::string_view what) {
 }  // namespace
 
 QueryModel QueryModel::parse(std::string_view text) {
-  if (text == "random") return {QueryKind::random, 0.0};
+  if (text == "random") return {QueryKind::random, 0.0, {}};
   const auto colon = text.find(':');
   if (colon == std::string_view::npos) {
     throw ConfigError("unknown query model '" + std::string(text) +
-                      "' (expected angle:DEG, gauss:SIGMA, mask:FRAC or random)");
+                      "' (expected angle:DEG, gauss:SIGMA, mask:FRAC, random or data:SOURCE)");
   }
   const std::string_view kind = text.substr(0, colon);
   const std::string_view value = text.substr(colon + 1);
+  if (kind == "data") {
+    require(!value.empty(), "query model 'data:' needs a source, e.g. data:idx:PATH");
+    QueryModel model{QueryKind::data, 0.0, {}};
+    model.source = std::string(value);
+    return model;
+  }
   if (kind == "angle") {
     const double deg = parse_level(value, "an angle in degrees");
     require(deg >= 0.0 && deg <= 180.0, "query angle must be in [0, 180] degrees, got " + std::string(value));
-    return {QueryKind::angle, deg};
+    return {QueryKind::angle, deg, {}};
   }
   if (kind == "gauss") {
     const double sigma = parse_level(value, "a noise level sigma");
     require(sigma >= 0.0, "query noise sigma must be >= 0, got " + std::string(value));
-    return {QueryKind::gauss, sigma};
+    return {QueryKind::gauss, sigma, {}};
   }
   if (kind == "mask") {
     const double frac = parse_level(value, "a masked fraction");
     require(frac >= 0.0 && frac <= 1.0, "masked fraction must be in [0, 1], got " + std::string(value));
-    return {QueryKind::mask, frac};
+    return {QueryKind::mask, frac, {}};
   }
   throw ConfigError("unknown query model '" + std::string(text) +
-                    "' (expected angle:DEG, gauss:SIGMA, mask:FRAC or random)");
+                    "' (expected angle:DEG, gauss:SIGMA, mask:FRAC, random or data:SOURCE)");
 }
 
 std::string QueryModel::name() const {
@@ -67,6 +73,7 @@ std::string QueryModel::name() const {
     case QueryKind::gauss: return "gauss:" + number(level);
     case QueryKind::mask: return "mask:" + number(level);
     case QueryKind::random: return "random";
+    case QueryKind::data: return "data:" + source;
   }
   return "unknown";
 }
@@ -78,6 +85,9 @@ void make_queries(const QueryModel& model, const Matrix& memories,
   const auto n = static_cast<std::int64_t>(targets.size());
   if (queries.rows != n || static_cast<std::int64_t>(query_ids.size()) != n || queries.cols != d) {
     throw KernelError("make_queries: queries, targets and ids disagree in size");
+  }
+  if (model.kind == QueryKind::data) {
+    throw KernelError("make_queries: data queries are rows of '" + model.source + "', not generated");
   }
   for (std::int64_t i = 0; model.has_target() && i < n; ++i) {
     const std::int64_t t = targets[static_cast<std::size_t>(i)];
@@ -150,7 +160,8 @@ void make_queries(const QueryModel& model, const Matrix& memories,
         for (std::int64_t j = 0; j < d; ++j) x[j] = c * xi[j] + s * x[j];
         break;
       }
-      case QueryKind::random: break;
+      case QueryKind::random:
+      case QueryKind::data: break;
     }
   }
 }

@@ -295,7 +295,7 @@ TEST(Queries, AngleQueriesSitAtTheRequestedAngleOnTheMemorySphere) {
     std::vector<std::int64_t> targets = {0, 1, 2, 3, 4, 0, 1};
     std::vector<std::uint64_t> ids = {0, 1, 2, 3, 4, 5, 6};
     Matrix q(7, 9);
-    make_queries(QueryModel{QueryKind::angle, deg}, memories, targets, ids, 4, q);
+    make_queries(QueryModel{QueryKind::angle, deg, {}}, memories, targets, ids, 4, q);
     for (std::int64_t i = 0; i < q.rows; ++i) {
       const double* xi = memories.row(targets[static_cast<std::size_t>(i)]);
       double dot = 0, nx = 0, nq = 0;
@@ -363,6 +363,20 @@ TEST(Queries, QueryDependsOnlyOnSeedAndIdNotOnBatchOrder) {
     EXPECT_EQ(a(3, j), b(0, j));
     EXPECT_EQ(a(1, j), b(1, j));
   }
+}
+
+TEST(Queries, DataQueriesNameTheirSourceAndAreNotGenerated) {
+  const QueryModel data = QueryModel::parse("data:h5:test.h5:/images");
+  EXPECT_EQ(data.kind, QueryKind::data);
+  EXPECT_EQ(data.source, "h5:test.h5:/images");  // only the first colon separates the kind
+  EXPECT_EQ(data.name(), "data:h5:test.h5:/images");
+  EXPECT_FALSE(data.has_target());
+  EXPECT_THROW(QueryModel::parse("data:"), ConfigError);
+  const Matrix memories = generate_memories(Distribution::sphere, 3, 2, 1, 0);
+  std::vector<std::int64_t> targets = {-1};
+  std::vector<std::uint64_t> ids = {0};
+  Matrix q(1, 3);
+  EXPECT_THROW(make_queries(data, memories, targets, ids, 1, q), KernelError);
 }
 
 TEST(Queries, ParseRejectsBadModels) {

@@ -17,21 +17,24 @@ enum class QueryKind {
   gauss,   ///< ξ_μ plus Gaussian noise of standard deviation `level` per coordinate
   mask,    ///< ξ_μ with round(level·d) coordinates, chosen uniformly, set to zero
   random,  ///< independent of any memory: uniform on the unit sphere (no target)
+  data,    ///< rows of a data set named by `source` (no target), e.g. a test set as queries
 };
 
 struct QueryModel {
   QueryKind kind = QueryKind::angle;
   double level = 0.0;
+  std::string source;  ///< data: the source spec of the query set ("idx:PATH", "h5:PATH:DATASET", ...)
 
   /// "angle:DEG" (0 ≤ DEG ≤ 180) | "gauss:SIGMA" (σ ≥ 0) | "mask:FRAC" (0 ≤ FRAC ≤ 1) |
-  /// "random"; throws ConfigError otherwise.
+  /// "random" | "data:SPEC" (a non-empty source spec, read by the caller); throws ConfigError
+  /// otherwise.
   static QueryModel parse(std::string_view text);
   std::string name() const;
-  bool has_target() const { return kind != QueryKind::random; }
+  bool has_target() const { return kind != QueryKind::random && kind != QueryKind::data; }
 };
 
 /// Fills row i of `queries` (n×d) with query i of the model, aimed at memory targets[i]
-/// (ignored for random queries). Query i draws from a stream keyed by (seed, query_ids[i]).
+/// (ignored for random queries). Data queries are not generated: KernelError. Query i draws from a stream keyed by (seed, query_ids[i]).
 /// Pre: queries.rows == targets.size() == query_ids.size(), queries.cols == memories.cols.
 void make_queries(const QueryModel& model, const Matrix& memories,
                   std::span<const std::int64_t> targets, std::span<const std::uint64_t> query_ids,

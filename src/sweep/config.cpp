@@ -357,7 +357,15 @@ void validate(const SweepConfig& c) {
   check_positive_axis(c.beta, "sweep.beta");
   check_unique(c.beta, "sweep.beta");
   check_each(c.sep, "sweep.sep", [](const std::string& v) { (void)Separation::parse(v); });
-  check_each(c.query, "sweep.query", [](const std::string& v) { (void)QueryModel::parse(v); });
+  check_each(c.query, "sweep.query", [](const std::string& v) {
+    const QueryModel query = QueryModel::parse(v);
+    if (query.kind != QueryKind::data) return;
+    const std::string path = io::parse_source_spec(query.source).path;
+    if (!std::filesystem::exists(path)) {
+      throw ConfigError("'" + v + "': no such file '" + path + "' (data queries are data:idx:PATH | data:text:PATH | "
+                        "data:h5:PATH:DATASET | ...)");
+    }
+  });
   check_each(c.model, "sweep.model", [](const std::string& v) {
     if (v != "mhm" && v != "khm_uhop" && v != "khm_random" && v != "khm_identity") {
       throw ConfigError("unknown model '" + v + "' (mhm | khm_uhop | khm_random | khm_identity)");

@@ -268,6 +268,21 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     const parallel::GroupRetriever retriever(group, local_memories, first, c.m, rs, map);
     const QueryModel query = QueryModel::parse(c.query);
     const std::int64_t n = query_count(config, c);
+    // Data queries: a seeded subset of n rows of the query set, preprocessed as the memories.
+    Matrix data_queries;
+    if (query.kind == QueryKind::data) {
+      const Matrix& all = cache.get(query.source);
+      require(all.cols == c.d, "queries '" + query.source + "' have dimension " + std::to_string(all.cols) +
+                                   ", but this point has d = " + std::to_string(c.d));
+      require(n <= all.rows, "this point asks for " + std::to_string(n) + " queries, but '" + query.source +
+                                 "' has " + std::to_string(all.rows) + " rows (set retrieval.random_queries)");
+      io::Preprocess pre;
+      pre.subset = n;
+      pre.subset_seed = c.query_seed;
+      pre.scale_pixels = config.scale_pixels;
+      pre.project_to_sphere = config.normalize;
+      data_queries = io::preprocess(all, pre);
+    }
     std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));
     for (std::int64_t q0 = 0; q0 < n; q0 += kQueryBlock) {
       const std::int64_t b = std::min(kQueryBlock, n - q0);
@@ -283,7 +298,11 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
         std::copy_n(row.data.begin(), c.d, target_memories.row(i));
       }
       Matrix states(b, c.d);
-      make_queries(query, target_memories, local_targets, ids, c.query_seed, states);
+      if (query.kind == QueryKind::data) {
+        std::copy_n(data_queries.row(q0), b * c.d, states.data.begin());
+      } else {
+        make_queries(query, target_memories, local_targets, ids, c.query_seed, states);
+      }
       retriever.run(states, targets, target_memories,
                     std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
     }

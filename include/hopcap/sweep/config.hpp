@@ -13,7 +13,7 @@
 //   Dphi = [4, 8]          # feature dimensions (KHM models; the MHM ignores this axis)
 //   beta = [1.0, 8.0]
 //   sep = ["softmax", "entmax15", "sparsemax", "entmax:1.3"]
-//   query = ["angle:20", "gauss:0.1", "mask:0.3", "random"]
+//   query = ["angle:20", "gauss:0.1", "mask:0.3", "random", "data:idx:PATH"]
 //   model = ["mhm", "khm_uhop", "khm_random", "khm_identity"]
 //   memories = ["sphere", "binary", "gaussian", "idx:PATH", "h5:PATH:DATASET", ...]
 //   replicas = 2           # replica axis 0..R-1 (independent seeds)
@@ -51,7 +51,7 @@ struct SweepConfig {
 
   // [retrieval]
   std::int64_t queries_per_memory = 1;
-  std::int64_t random_queries = 0;  ///< 0 = M queries for the `random` query model
+  std::int64_t random_queries = 0;  ///< queries of the `random` and `data:` models; 0 = M
   std::int64_t t_max = 100;
   double tol = 1e-10;
   double epsilon = 1e-2;
