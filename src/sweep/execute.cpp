@@ -205,8 +205,10 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
         if (!trained) trained.emplace();
         broadcast_map(group, trained->map, c.dphi, c.d, config.uhop_bias);
       }
-      // Per step: features (M·D·d), Gram (M²·D), its gradient (M²·D) and the W gradient (M·D·d).
-      const double m = static_cast<double>(c.m), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
+      // Per step over the B memories of a step (B = M, or the mini-batch): features (B·D·d),
+      // Gram (B²·D), its gradient (B²·D) and the W gradient (B·D·d).
+      const std::int64_t per_step = config.uhop_batch > 0 ? std::min(config.uhop_batch, c.m) : c.m;
+      const double m = static_cast<double>(per_step), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
       result.flops += static_cast<double>(steps) * (4.0 * m * m * dphi + 4.0 * m * dphi * d);
       map = trained->map;
     }
