@@ -5,7 +5,8 @@
 # query keeps all its weight on itself (size 1) and a midpoint query converges to the equal
 # mixture of its two memories (size 2): the histogram is [0, 12, 5, 0, ...] exactly, at 1 rank
 # and with the memories partitioned over 3 ranks. Also: a missing query file is a config error
-# and too few query rows fails the point with a message.
+# and too few query rows fails the point with a message. tools/metastable_table.py reads the
+# histogram back as percentages.
 source "$(dirname "$0")/common.bash" "$1" "$2"
 
 "$py" - "$work" <<'PY' || fail "writing the data files"
@@ -60,6 +61,17 @@ with h5py.File(sys.argv[1], "r") as f:
     assert abs(f["metastable_mean"][...].ravel()[0] - (12 * 1 + 5 * 2) / 17) < 1e-15
 PY
 done
+
+# tools/metastable_table.py on that file: 12/17 queries of size 1, 5/17 of size 2.
+if "$py" -c "import xarray" 2>/dev/null; then
+  "$here/../../tools/metastable_table.py" "$work/data_np1.h5" --max-size 3 >"$work/table.md" || fail "metastable_table.py"
+  grep -qx '| 1 | 70.6 |' "$work/table.md" && grep -qx '| 2 | 29.4 |' "$work/table.md" &&
+    grep -qx '| 3 | 0.0 |' "$work/table.md" && grep -qx '| > 3 | 0.0 |' "$work/table.md" &&
+    grep -qx '| mean size | 1.29 |' "$work/table.md" && grep -qx '| queries | 17 |' "$work/table.md" &&
+    grep -q '^| ‖p‖ | sparsemax MHM |$' "$work/table.md" || fail "metastable table: $(cat "$work/table.md")"
+else
+  echo "skipping tools/metastable_table.py: python3-xarray is not installed"
+fi
 
 # More queries than the set has rows: the point fails with a message naming the source.
 run_np 1 "$work/data.toml" -o "$work/few.h5" --set retrieval.random_queries=18 >"$work/run.log" 2>&1 ||
