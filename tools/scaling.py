@@ -72,7 +72,7 @@ def run(hopcap, mpiexec, ranks, threads, config_text, out, extra=()):
         timings = f.attrs["timings"]
         timings = timings.decode() if isinstance(timings, bytes) else timings
         wall = float(re.search(r"wall_seconds min \S+ mean \S+ max ([0-9.eE+-]+)", timings).group(1))
-        seconds = f["seconds"][...]
+        seconds = {name: float(np.nanmax(f[name][...])) for name in ("seconds", "seconds_retrieval", "seconds_metrics")}
         status = f["status"][...]
         gflops = float(f.attrs["gflops_counted"])
     if not np.isin(status, (1, 3)).all():
@@ -108,18 +108,21 @@ def main():
         lines.append(f"| {n} | {wall:.3f} | {base / wall:.2f} | {base / wall / n:.2f} | {gflops / wall:.2f} |")
 
     lines += ["", f"Weak scaling: one MHM configuration, memory set partitioned over a group of n ranks, "
-              f"M = n x {args.m_per_rank}, d = 64, {args.queries} random queries, t_max = 20: constant work "
-              "per rank; efficiency = t(1) / t(n).", "",
-              "| ranks | M | configuration s | efficiency | counted GFLOP/s |", "|---|---|---|---|---|"]
+              f"M = n x {args.m_per_rank}, d = 64, {args.queries} random queries, t_max = 20. Retrieval has constant work "
+              "per rank (efficiency = t(1) / t(n) of the retrieval phase); the separation metrics, M^2 d / n per rank, "
+              "grow with n by design and are shown apart.", "",
+              "| ranks | M | retrieval s | efficiency | metrics s | configuration s | counted GFLOP/s |",
+              "|---|---|---|---|---|---|---|"]
     base = None
     for n in ranks:
         m = n * args.m_per_rank
         best = min((run(args.hopcap, args.mpiexec, n, args.threads, WEAK_POINT.format(m=m, queries=args.queries), f"{work}/weak{n}.h5",
                         ["--set", f"run.group_size={n}"]) for _ in range(args.repeat)), key=lambda r: r[0])
         _, seconds, gflops = best
-        t = float(np.nanmax(seconds))
+        t = seconds["seconds_retrieval"]
         base = base or t
-        lines.append(f"| {n} | {m} | {t:.3f} | {base / t:.2f} | {gflops / t:.2f} |")
+        lines.append(f"| {n} | {m} | {t:.3f} | {base / t:.2f} | {seconds['seconds_metrics']:.3f} | "
+                     f"{seconds['seconds']:.3f} | {gflops / seconds['seconds']:.2f} |")
     shutil.rmtree(work)
     text = "\n".join(lines) + "\n"
     print(text)
