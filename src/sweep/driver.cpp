@@ -463,7 +463,7 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
         << std::setprecision(3) << wall << " s on " << size << " rank(s) x " << omp_get_max_threads()
         << " thread(s), " << groups << " group(s) of " << group_size << "\n"
         << "hopcap run: " << done / std::max(wall, 1e-9) << " configurations/s, "
-        << writer->flops() / std::max(wall, 1e-9) / 1e9 << " GFLOP/s (counted retrieval and U-Hop+ flops)\n"
+        << writer->flops() / std::max(wall, 1e-9) / 1e9 << " GFLOP/s (counted GEMM flops of retrieval, U-Hop+ and metrics)\n"
         << "hopcap run: results in " << (ec ? std::filesystem::path(config.output) : where).string()
         << std::setprecision(6) << std::endl;
   }

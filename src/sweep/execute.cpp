@@ -248,6 +248,10 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       std::vector<std::int64_t> stored{ws.stored_count};
       group.sum(stored);
       v["stored_fraction"] = {static_cast<double>(stored[0]) / static_cast<double>(c.m)};
+      // Gram tiles, each pair from both sides: 2·M²·d; with a map also its features (2·M·D·d)
+      // and their tiles (2·M²·D).
+      const double m = static_cast<double>(c.m), d = static_cast<double>(c.d), dphi = static_cast<double>(c.dphi);
+      result.flops += 2.0 * m * m * d + (map ? 2.0 * m * dphi * d + 2.0 * m * m * dphi : 0.0);
     }
     const std::int64_t dim = mhm ? c.d : c.dphi;
     if (dim >= 2) {

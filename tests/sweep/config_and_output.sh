@@ -65,6 +65,8 @@ with h5py.File(sys.argv[1], "r") as f:
         counted += steps * (4 * m * d if model == "mhm" else 2 * (m * dphi + m * d + dphi * d))
         if model == "khm_uhop":
             counted += f["uhop_iterations"][ix] * (4 * m * m * dphi + 4 * m * dphi * d)
+        if m >= 2:  # separation metrics: raw Gram tiles, and the features' for a KHM
+            counted += 2 * m * m * d + (0 if model == "mhm" else 2 * m * dphi * d + 2 * m * m * dphi)
     stored = float(f.attrs["gflops_counted"]) * 1e9
     assert abs(stored - counted) <= 1e-9 * counted, (stored, counted)
 PY
