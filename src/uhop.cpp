@@ -219,6 +219,29 @@ void take_best_restart(UhopResult& result, RestartOutcome&& best) {
 
 }  // namespace
 
+UhopSettings UhopTextSettings::parse(std::uint64_t seed) const {
+  UhopSettings s;
+  s.feature_dim = feature_dim;
+  s.bias = bias;
+  s.loss = parse_uhop_loss(loss);
+  s.tau = tau;
+  s.tau_min = tau_min;
+  s.anneal = anneal;
+  s.optimizer = parse_uhop_optimizer(optimizer);
+  s.lr = lr;
+  s.lr_follows_tau = lr_follows_tau;
+  s.momentum = momentum;
+  s.projection = parse_uhop_projection(projection);
+  s.init = parse_uhop_init(init);
+  s.iterations = iterations;
+  s.batch = batch;
+  s.plateau_window = plateau_window;
+  s.plateau_tol = plateau_tol;
+  s.restarts = restarts;
+  s.seed = seed;
+  return s;
+}
+
 UhopOptimizer parse_uhop_optimizer(std::string_view text) {
   if (text == "gd") return UhopOptimizer::gd;
   if (text == "sgd") return UhopOptimizer::sgd;

@@ -77,9 +77,9 @@ fail_fast = true
   EXPECT_EQ(c.queries_per_memory, 2);
   EXPECT_EQ(c.t_max, 7);
   EXPECT_EQ(c.khm_scores, "raw");
-  EXPECT_EQ(c.uhop_loss, "per_memory");
-  EXPECT_EQ(c.uhop_optimizer, "sgd");
-  EXPECT_TRUE(c.uhop_bias);
+  EXPECT_EQ(c.uhop.loss, "per_memory");
+  EXPECT_EQ(c.uhop.optimizer, "sgd");
+  EXPECT_TRUE(c.uhop.bias);
   EXPECT_TRUE(c.capacity);
   EXPECT_EQ(c.capacity_m_max, 100);
   EXPECT_EQ(c.output, "out.h5");
@@ -171,7 +171,7 @@ TEST(Config, PrintedConfigReadsBackExactly) {
   c.filter = "Dphi >= d";
   c.seed = 18446744073709551ULL;
   c.tol = 0.0;
-  c.uhop_tau = 0.07;
+  c.uhop.tau = 0.07;
   c.output = "dir with \"quotes\" and \\ backslash/out.h5";
   c.commit_seconds = 2.5;
   const std::string text = to_toml(c);
@@ -190,7 +190,7 @@ TEST(Config, OverridesUseTomlValuesAndAreValidated) {
   apply_override(c, "sweep.d=[8, 16]");
   EXPECT_EQ(c.d, (std::vector<std::int64_t>{8, 16}));
   apply_override(c, "uhop.tau = 0.05");
-  EXPECT_EQ(c.uhop_tau, 0.05);
+  EXPECT_EQ(c.uhop.tau, 0.05);
   apply_override(c, "run.output=\"x.h5\"");
   EXPECT_EQ(c.output, "x.h5");
   apply_override(c, "run.output=plain/path.h5");  // a bare word is taken as a string

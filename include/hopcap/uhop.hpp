@@ -60,6 +60,32 @@ struct UhopSettings {
   void validate(std::int64_t d) const;
 };
 
+/// U-Hop+ settings as the user writes them (names of losses, optimisers, ... as text): the
+/// one set of fields behind the `hopcap train` options and the sweep config's [uhop] table.
+struct UhopTextSettings {
+  std::int64_t feature_dim = 0;
+  bool bias = false;
+  std::string loss = "pairwise";
+  double tau = 0.1;
+  double tau_min = 0.0;
+  double anneal = 1.0;
+  std::string optimizer = "adam";
+  double lr = 0.01;
+  bool lr_follows_tau = false;
+  double momentum = 0.9;
+  std::string projection = "none";
+  std::string init = "gaussian";
+  std::int64_t iterations = 500;
+  std::int64_t batch = 0;
+  std::int64_t plateau_window = 0;
+  double plateau_tol = 1e-9;
+  std::int64_t restarts = 1;
+
+  /// The settings with the names parsed (ConfigError for an unknown name) and this seed.
+  UhopSettings parse(std::uint64_t seed) const;
+  bool operator==(const UhopTextSettings&) const = default;
+};
+
 /// One optimiser step. With mini-batches, loss and s_max are those of the batch.
 struct UhopTracePoint {
   std::int64_t iteration = 0;

@@ -69,7 +69,7 @@ void run_retrieve(const RetrieveOptions& o) {
   if (o.train_uhop) {
     require(o.feature_map.empty(), "--train-uhop and --feature-map exclude each other");
     require(o.uhop.feature_dim >= 1, "--train-uhop needs --Dphi >= 1");
-    const UhopSettings uhop = to_settings(o.uhop, o.memories.seed);
+    const UhopSettings uhop = o.uhop.parse(o.memories.seed);
     uhop.validate(memories.cols);
     const UhopResult trained = train_with_progress(memories, uhop, o.uhop.progress);
     map = trained.map;

@@ -25,7 +25,7 @@ void run_train(const TrainOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   nlohmann::ordered_json memories_json;
   const Matrix memories = load_memories(o.memories, memories_json);
-  const UhopSettings settings = to_settings(o.uhop, o.memories.seed);
+  const UhopSettings settings = o.uhop.parse(o.memories.seed);
   settings.validate(memories.cols);
   const UhopResult result = train_with_progress(memories, settings, o.uhop.progress);
 

@@ -36,29 +36,6 @@ void add_uhop_options(CLI::App& app, UhopOptions& o, bool dphi_required) {
   app.add_flag("--progress", o.progress, "print training progress on stderr");
 }
 
-UhopSettings to_settings(const UhopOptions& o, std::uint64_t seed) {
-  UhopSettings s;
-  s.feature_dim = o.feature_dim;
-  s.bias = o.bias;
-  s.loss = parse_uhop_loss(o.loss);
-  s.tau = o.tau;
-  s.tau_min = o.tau_min;
-  s.anneal = o.anneal;
-  s.optimizer = parse_uhop_optimizer(o.optimizer);
-  s.lr = o.lr;
-  s.lr_follows_tau = o.lr_follows_tau;
-  s.momentum = o.momentum;
-  s.projection = parse_uhop_projection(o.projection);
-  s.init = parse_uhop_init(o.init);
-  s.iterations = o.iterations;
-  s.batch = o.batch;
-  s.plateau_window = o.plateau_window;
-  s.plateau_tol = o.plateau_tol;
-  s.restarts = o.restarts;
-  s.seed = seed;
-  return s;
-}
-
 nlohmann::ordered_json settings_json(const UhopSettings& s) {
   nlohmann::ordered_json j;
   j["D_phi"] = s.feature_dim;

@@ -12,32 +12,13 @@
 
 namespace hopcap::cli {
 
-struct UhopOptions {
-  std::int64_t feature_dim = 0;
-  bool bias = false;
-  std::string loss = "pairwise";
-  double tau = 0.1;
-  double tau_min = 0.0;
-  double anneal = 1.0;
-  std::string optimizer = "adam";
-  double lr = 0.01;
-  bool lr_follows_tau = false;
-  double momentum = 0.9;
-  std::string projection = "none";
-  std::string init = "gaussian";
-  std::int64_t iterations = 500;
-  std::int64_t batch = 0;
-  std::int64_t plateau_window = 0;
-  double plateau_tol = 1e-9;
-  std::int64_t restarts = 1;
+/// The shared text settings plus the CLI's own progress flag.
+struct UhopOptions : UhopTextSettings {
   bool progress = false;
 };
 
 /// Registers --Dphi, --loss, --tau, ... on app. `dphi_required` makes --Dphi mandatory.
 void add_uhop_options(CLI::App& app, UhopOptions& options, bool dphi_required);
-
-/// Checked settings (throws ConfigError naming the option); the seed comes from the memories.
-UhopSettings to_settings(const UhopOptions& options, std::uint64_t seed);
 
 nlohmann::ordered_json settings_json(const UhopSettings& settings);
 

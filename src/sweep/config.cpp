@@ -240,20 +240,20 @@ const std::vector<Key>& keys() {
       HOPCAP_STRING("retrieval", "khm_scores", khm_scores),
       HOPCAP_BOOL("retrieval", "scale_pixels", scale_pixels),
       HOPCAP_BOOL("retrieval", "normalize", normalize),
-      HOPCAP_STRING("uhop", "loss", uhop_loss),
-      HOPCAP_DOUBLE("uhop", "tau", uhop_tau),
-      HOPCAP_DOUBLE("uhop", "tau_min", uhop_tau_min),
-      HOPCAP_DOUBLE("uhop", "anneal", uhop_anneal),
-      HOPCAP_STRING("uhop", "optimizer", uhop_optimizer),
-      HOPCAP_DOUBLE("uhop", "lr", uhop_lr),
-      HOPCAP_BOOL("uhop", "lr_follows_tau", uhop_lr_follows_tau),
-      HOPCAP_DOUBLE("uhop", "momentum", uhop_momentum),
-      HOPCAP_STRING("uhop", "projection", uhop_projection),
-      HOPCAP_STRING("uhop", "init", uhop_init),
-      HOPCAP_INT("uhop", "iters", uhop_iters),
-      HOPCAP_INT("uhop", "batch", uhop_batch),
-      HOPCAP_INT("uhop", "restarts", uhop_restarts),
-      HOPCAP_BOOL("uhop", "bias", uhop_bias),
+      HOPCAP_STRING("uhop", "loss", uhop.loss),
+      HOPCAP_DOUBLE("uhop", "tau", uhop.tau),
+      HOPCAP_DOUBLE("uhop", "tau_min", uhop.tau_min),
+      HOPCAP_DOUBLE("uhop", "anneal", uhop.anneal),
+      HOPCAP_STRING("uhop", "optimizer", uhop.optimizer),
+      HOPCAP_DOUBLE("uhop", "lr", uhop.lr),
+      HOPCAP_BOOL("uhop", "lr_follows_tau", uhop.lr_follows_tau),
+      HOPCAP_DOUBLE("uhop", "momentum", uhop.momentum),
+      HOPCAP_STRING("uhop", "projection", uhop.projection),
+      HOPCAP_STRING("uhop", "init", uhop.init),
+      HOPCAP_INT("uhop", "iters", uhop.iterations),
+      HOPCAP_INT("uhop", "batch", uhop.batch),
+      HOPCAP_INT("uhop", "restarts", uhop.restarts),
+      HOPCAP_BOOL("uhop", "bias", uhop.bias),
       HOPCAP_BOOL("capacity", "enabled", capacity),
       HOPCAP_DOUBLE("capacity", "delta", capacity_delta),
       HOPCAP_INT("capacity", "M_min", capacity_m_min),
@@ -394,20 +394,20 @@ void validate(const SweepConfig& c) {
     fail("retrieval.khm_scores", "must be \"normalized\" or \"raw\" (got '" + c.khm_scores + "')");
   }
 
-  check_one("uhop.loss", [&] { (void)parse_uhop_loss(c.uhop_loss); });
-  check_one("uhop.optimizer", [&] { (void)parse_uhop_optimizer(c.uhop_optimizer); });
-  check_one("uhop.projection", [&] { (void)parse_uhop_projection(c.uhop_projection); });
-  check_one("uhop.init", [&] { (void)parse_uhop_init(c.uhop_init); });
-  if (!std::isfinite(c.uhop_tau) || c.uhop_tau <= 0.0) fail("uhop.tau", "must be a finite number > 0");
-  if (!std::isfinite(c.uhop_tau_min) || c.uhop_tau_min < 0.0) fail("uhop.tau_min", "must be >= 0 (0 = constant tau)");
-  if (c.uhop_tau_min > c.uhop_tau) fail("uhop.tau_min", "must not exceed uhop.tau");
-  if (!(c.uhop_anneal > 0.0 && c.uhop_anneal <= 1.0)) fail("uhop.anneal", "must be in (0, 1]");
-  if (!std::isfinite(c.uhop_lr) || c.uhop_lr <= 0.0) fail("uhop.lr", "must be a finite number > 0");
-  if (!(c.uhop_momentum >= 0.0 && c.uhop_momentum < 1.0)) fail("uhop.momentum", "must be in [0, 1)");
-  if (c.uhop_iters < 0) fail("uhop.iters", "must be >= 0");
-  if (c.uhop_batch != 0 && c.uhop_batch < 2) fail("uhop.batch", "must be 0 (all memories) or >= 2");
-  if (c.uhop_restarts < 1) fail("uhop.restarts", "must be >= 1");
-  if (c.uhop_init == "identity") {
+  check_one("uhop.loss", [&] { (void)parse_uhop_loss(c.uhop.loss); });
+  check_one("uhop.optimizer", [&] { (void)parse_uhop_optimizer(c.uhop.optimizer); });
+  check_one("uhop.projection", [&] { (void)parse_uhop_projection(c.uhop.projection); });
+  check_one("uhop.init", [&] { (void)parse_uhop_init(c.uhop.init); });
+  if (!std::isfinite(c.uhop.tau) || c.uhop.tau <= 0.0) fail("uhop.tau", "must be a finite number > 0");
+  if (!std::isfinite(c.uhop.tau_min) || c.uhop.tau_min < 0.0) fail("uhop.tau_min", "must be >= 0 (0 = constant tau)");
+  if (c.uhop.tau_min > c.uhop.tau) fail("uhop.tau_min", "must not exceed uhop.tau");
+  if (!(c.uhop.anneal > 0.0 && c.uhop.anneal <= 1.0)) fail("uhop.anneal", "must be in (0, 1]");
+  if (!std::isfinite(c.uhop.lr) || c.uhop.lr <= 0.0) fail("uhop.lr", "must be a finite number > 0");
+  if (!(c.uhop.momentum >= 0.0 && c.uhop.momentum < 1.0)) fail("uhop.momentum", "must be in [0, 1)");
+  if (c.uhop.iterations < 0) fail("uhop.iters", "must be >= 0");
+  if (c.uhop.batch != 0 && c.uhop.batch < 2) fail("uhop.batch", "must be 0 (all memories) or >= 2");
+  if (c.uhop.restarts < 1) fail("uhop.restarts", "must be >= 1");
+  if (c.uhop.init == "identity") {
     for (std::int64_t dphi : c.dphi) {
       for (std::int64_t d : c.d) {
         if (dphi > d && (c.filter != "Dphi <= d")) {

@@ -89,23 +89,8 @@ class MemorySet {
 };
 
 UhopSettings uhop_settings(const SweepConfig& config, const Configuration& c) {
-  UhopSettings s;
+  UhopSettings s = config.uhop.parse(c.map_seed);
   s.feature_dim = c.dphi;
-  s.bias = config.uhop_bias;
-  s.loss = parse_uhop_loss(config.uhop_loss);
-  s.tau = config.uhop_tau;
-  s.tau_min = config.uhop_tau_min;
-  s.anneal = config.uhop_anneal;
-  s.optimizer = parse_uhop_optimizer(config.uhop_optimizer);
-  s.lr = config.uhop_lr;
-  s.lr_follows_tau = config.uhop_lr_follows_tau;
-  s.momentum = config.uhop_momentum;
-  s.projection = parse_uhop_projection(config.uhop_projection);
-  s.init = parse_uhop_init(config.uhop_init);
-  s.iterations = config.uhop_iters;
-  s.batch = config.uhop_batch;
-  s.restarts = config.uhop_restarts;
-  s.seed = c.map_seed;
   return s;
 }
 
@@ -152,7 +137,7 @@ const std::vector<SweepVariable>& sweep_variables() {
   return variables;
 }
 
-std::int64_t uhop_trace_length(const SweepConfig& config) { return std::max<std::int64_t>(1, config.uhop_iters); }
+std::int64_t uhop_trace_length(const SweepConfig& config) { return std::max<std::int64_t>(1, config.uhop.iterations); }
 
 const Matrix& DatasetCache::get(const std::string& spec) {
   auto it = loaded_.find(spec);
@@ -197,17 +182,17 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     if (c.model == "khm_uhop") {
       std::int64_t steps = 0;  // over every restart
       const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
-      if (config.uhop_batch == 0 || config.uhop_batch >= c.m) {
+      if (config.uhop.batch == 0 || config.uhop.batch >= c.m) {
         trained = train_uhop_partitioned(local_memories, group.row_partition(c.m), uhop_settings(config, c),
                                          count_step);
       } else {
         on_root(group, [&] { trained = train_uhop(memories.rows(0, c.m), uhop_settings(config, c), count_step); });
         if (!trained) trained.emplace();
-        broadcast_map(group, trained->map, c.dphi, c.d, config.uhop_bias);
+        broadcast_map(group, trained->map, c.dphi, c.d, config.uhop.bias);
       }
       // Per step over the B memories of a step (B = M, or the mini-batch): features (B·D·d),
       // Gram (B²·D), its gradient (B²·D) and the W gradient (B·D·d).
-      const std::int64_t per_step = config.uhop_batch > 0 ? std::min(config.uhop_batch, c.m) : c.m;
+      const std::int64_t per_step = config.uhop.batch > 0 ? std::min(config.uhop.batch, c.m) : c.m;
       const double m = static_cast<double>(per_step), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
       result.flops += static_cast<double>(steps) * (4.0 * m * m * dphi + 4.0 * m * dphi * d);
       map = trained->map;

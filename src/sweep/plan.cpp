@@ -52,7 +52,7 @@ double estimated_cost(const SweepConfig& config, const Configuration& c) {
   const double b = static_cast<double>(query_count(config, c));
   double cost = 4.0 * b * m * dim * std::max(1.0, 0.25 * static_cast<double>(config.t_max)) + 2.0 * m * m * dim;
   if (c.model == "khm_uhop") {
-    cost += 4.0 * m * m * static_cast<double>(c.dphi) * static_cast<double>(config.uhop_iters * config.uhop_restarts);
+    cost += 4.0 * m * m * static_cast<double>(c.dphi) * static_cast<double>(config.uhop.iterations * config.uhop.restarts);
   }
   return cost;
 }

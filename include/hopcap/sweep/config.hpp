@@ -33,6 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hopcap/uhop.hpp"
+
 namespace hopcap::sweep {
 
 struct SweepConfig {
@@ -60,20 +62,12 @@ struct SweepConfig {
   bool normalize = true;      ///< dataset memories: project onto the unit sphere
 
   // [uhop] (D_Φ comes from the Dphi axis, the seed from the configuration)
-  std::string uhop_loss = "pairwise";
-  double uhop_tau = 0.1;
-  double uhop_tau_min = 0.0;
-  double uhop_anneal = 1.0;
-  std::string uhop_optimizer = "adam";
-  double uhop_lr = 0.01;
-  bool uhop_lr_follows_tau = false;
-  double uhop_momentum = 0.9;
-  std::string uhop_projection = "none";
-  std::string uhop_init = "gaussian";
-  std::int64_t uhop_iters = 200;
-  std::int64_t uhop_batch = 0;
-  std::int64_t uhop_restarts = 1;
-  bool uhop_bias = false;
+  /// Everything but feature_dim (the Dphi axis) and the plateau stop; 200 steps by default.
+  UhopTextSettings uhop = [] {
+    UhopTextSettings u;
+    u.iterations = 200;
+    return u;
+  }();
 
   // [capacity]
   bool capacity = false;
