@@ -68,6 +68,7 @@ void Group::max_location(std::span<double> values, std::span<std::int64_t> indic
 
 void Group::broadcast(std::span<double> values, int root) const {
   if (size_ > 1 && !values.empty()) {
+    if (values.size() > static_cast<std::size_t>(INT32_MAX)) throw MpiError("broadcast: more than 2^31 values");
     check(MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, root, comm_), "MPI_Bcast");
   }
 }
