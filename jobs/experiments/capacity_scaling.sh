@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Capacity against feature dimension (the paper's central claim): the laptop config on 1-2
+# ranks (about 30 s on 2 cores), then tools/capacity_scaling.py (fit of log2 M* against D_Φ,
+# the D_Φ needed for M memories) and tools/plot.py (capacity_vs_dphi.png with the CSW and KL
+# reference slopes).
+#   jobs/experiments/capacity_scaling.sh [OUTDIR=runs/experiments/capacity_scaling] [RANKS=2]
+# The cluster-size config is a batch job, see jobs/experiments/capacity_scaling_cluster.toml.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$here/../.."
+outdir="${1:-runs/experiments/capacity_scaling}"
+ranks="${2:-2}"
+export HOPCAP="${HOPCAP:-$root/build/hopcap}"
+"$root/jobs/laptop.sh" "$here/capacity_scaling_laptop.toml" "$ranks" "$outdir"
+"$root/tools/capacity_scaling.py" "$outdir/capacity_scaling_laptop.h5" --out "$outdir"
+"$root/tools/plot.py" "$outdir/capacity_scaling_laptop.h5" --out "$outdir"
