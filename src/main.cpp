@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   hopcap::cli::register_codes(app);
   hopcap::cli::register_retrieve(app);
   hopcap::cli::register_train(app);
+  hopcap::cli::register_landscape(app);
   hopcap::cli::register_demo(app);
   hopcap::cli::register_run(app, argc, argv);
   try {

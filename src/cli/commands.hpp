@@ -11,6 +11,7 @@ void register_codes(CLI::App& app);
 void register_retrieve(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_train(CLI::App& app);
+void register_landscape(CLI::App& app);
 /// `hopcap run`; argv is recorded as the run's command line.
 void register_run(CLI::App& app, int argc, char** argv);
 
