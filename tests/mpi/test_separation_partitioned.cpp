@@ -16,6 +16,7 @@
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/parallel/group.hpp"
+#include "partition_support.hpp"
 #include "hopcap/uhop.hpp"
 #include "hopcap/well_separation.hpp"
 
@@ -23,12 +24,7 @@ namespace hopcap {
 namespace {
 
 using parallel::Group;
-
-Matrix rows_of(const Matrix& all, std::int64_t first, std::int64_t count) {
-  Matrix out(count, all.cols);
-  std::copy_n(all.row(first), count * all.cols, out.data.begin());
-  return out;
-}
+using test::rows_of;
 
 // Relative agreement of values computed from Gram entries formed in a different order.
 void expect_close(double got, double want, const std::string& where) {

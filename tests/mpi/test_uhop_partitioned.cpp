@@ -13,18 +13,14 @@
 #include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/parallel/group.hpp"
+#include "partition_support.hpp"
 #include "hopcap/uhop.hpp"
 
 namespace hopcap {
 namespace {
 
 using parallel::Group;
-
-Matrix rows_of(const Matrix& all, std::int64_t first, std::int64_t count) {
-  Matrix out(count, all.cols);
-  std::copy_n(all.row(first), count * all.cols, out.data.begin());
-  return out;
-}
+using test::rows_of;
 
 double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
   double scale = 0.0, diff = 0.0;
