@@ -80,11 +80,10 @@ void project(FeatureMap& map, UhopProjection projection, double frobenius_target
   }
 }
 
-// The memories of one mini-batch: `batch` distinct rows drawn by a partial Fisher–Yates
-// shuffle keyed by (seed, restart, iteration), in increasing order.
-Matrix draw_batch(const Matrix& memories, std::int64_t batch, std::uint64_t seed, std::int64_t restart,
-                  std::int64_t iteration) {
-  const std::int64_t m = memories.rows;
+// The rows of one mini-batch of an M-row set: `batch` distinct indices drawn by a partial
+// Fisher–Yates shuffle keyed by (seed, restart, iteration), in increasing order.
+std::vector<std::int64_t> batch_indices(std::int64_t m, std::int64_t batch, std::uint64_t seed, std::int64_t restart,
+                                        std::int64_t iteration) {
   std::vector<std::int64_t> index(static_cast<std::size_t>(m));
   std::iota(index.begin(), index.end(), 0);
   rng::Stream stream(rng::derive(seed, kBatchStream), static_cast<std::uint64_t>(restart),
@@ -93,11 +92,32 @@ Matrix draw_batch(const Matrix& memories, std::int64_t batch, std::uint64_t seed
     const auto j = i + static_cast<std::int64_t>(stream.below(static_cast<std::uint64_t>(m - i)));
     std::swap(index[static_cast<std::size_t>(i)], index[static_cast<std::size_t>(j)]);
   }
-  std::sort(index.begin(), index.begin() + batch);
+  index.resize(static_cast<std::size_t>(batch));
+  std::sort(index.begin(), index.end());
+  return index;
+}
+
+Matrix draw_batch(const Matrix& memories, std::int64_t batch, std::uint64_t seed, std::int64_t restart,
+                  std::int64_t iteration) {
+  const std::vector<std::int64_t> index = batch_indices(memories.rows, batch, seed, restart, iteration);
   Matrix x(batch, memories.cols);
   for (std::int64_t i = 0; i < batch; ++i) {
     std::copy_n(memories.row(index[static_cast<std::size_t>(i)]), memories.cols, x.row(i));
   }
+  return x;
+}
+
+// The same mini-batch of a row-partitioned set, on every process: each fills the rows it owns
+// and the sum over the processes (every other entry is zero) assembles the batch exactly.
+Matrix draw_partitioned_batch(const Matrix& local_rows, const kernels::RowPartition& partition, std::int64_t batch,
+                              std::uint64_t seed, std::int64_t restart, std::int64_t iteration) {
+  const std::vector<std::int64_t> index = batch_indices(partition.total, batch, seed, restart, iteration);
+  Matrix x(batch, local_rows.cols);
+  for (std::int64_t i = 0; i < batch; ++i) {
+    const std::int64_t local = index[static_cast<std::size_t>(i)] - partition.first;
+    if (local >= 0 && local < local_rows.rows) std::copy_n(local_rows.row(local), local_rows.cols, x.row(i));
+  }
+  partition.sum(x.data);
   return x;
 }
 
@@ -390,11 +410,14 @@ UhopResult train_uhop_partitioned(const Matrix& local_rows, const kernels::RowPa
                                   const UhopSettings& settings, const UhopProgress& progress) {
   settings.validate(local_rows.cols);
   require(partition.total >= 2, "U-Hop+ needs at least 2 memories");
-  require(settings.batch == 0 || settings.batch >= partition.total,
-          "U-Hop+ mini-batches (uhop.batch) need the whole memory set on one rank (run.group_size = 1)");
-  const StepLoss step_loss = [&](const FeatureMap& map, const UhopLossOptions& options, std::int64_t, std::int64_t,
-                                 Matrix* grad_w, std::vector<double>* grad_b) {
-    return kernels::uhop_loss_partitioned(local_rows, partition, map, options, grad_w, grad_b);
+  // Mini-batches are assembled on every process and their (small) loss is computed there
+  // alike; full-set losses run partitioned.
+  const bool full_batch = settings.batch == 0 || settings.batch >= partition.total;
+  const StepLoss step_loss = [&](const FeatureMap& map, const UhopLossOptions& options, std::int64_t restart,
+                                 std::int64_t t, Matrix* grad_w, std::vector<double>* grad_b) {
+    if (full_batch || t < 0) return kernels::uhop_loss_partitioned(local_rows, partition, map, options, grad_w, grad_b);
+    return kernels::uhop_loss(draw_partitioned_batch(local_rows, partition, settings.batch, settings.seed, restart, t),
+                              map, options, grad_w, grad_b);
   };
   // Separation of a map from the loss kernel's s_max, which every process gets alike.
   const auto separation = [&](const FeatureMap& map) {

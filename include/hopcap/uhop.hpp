@@ -122,9 +122,11 @@ using UhopProgress = std::function<void(std::int64_t, const UhopTracePoint&)>;
 UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
                       const UhopProgress& progress = {});
 
-/// Stage I over a memory set partitioned by rows across processes (full batch): every process
-/// passes its rows and the same settings and gets the same result. Separations (Δ^Φ_min before
-/// and after, the restart choice) come from the loss kernel's s_max of the whole set.
+/// Stage I over a memory set partitioned by rows across processes: every process passes its
+/// rows and the same settings and gets the same result, that of train_uhop on the whole set.
+/// Mini-batches are the same draws as train_uhop's, assembled on every process. Separations
+/// (Δ^Φ_min before and after, the restart choice) come from the loss kernel's s_max of the
+/// whole set.
 UhopResult train_uhop_partitioned(const Matrix& local_rows, const kernels::RowPartition& partition,
                                   const UhopSettings& settings, const UhopProgress& progress = {});
 

@@ -26,32 +26,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // target memories is held at a time.
 constexpr std::int64_t kQueryBlock = 4096;
 
-// Runs `phase` on the group root only; every rank learns whether it failed and throws the
-// root's message if so, so that no rank is left waiting in a later collective.
-template <class Phase>
-void on_root(const parallel::Group& group, Phase phase) {
-  std::string message;
-  if (group.is_root()) {
-    try {
-      phase();
-    } catch (const std::bad_alloc&) {
-      message = "out of memory";
-    } catch (const std::exception& e) {
-      message = e.what();
-      if (message.empty()) message = "unknown error";
-    }
-  }
-  std::vector<double> length{static_cast<double>(message.size())};
-  group.broadcast(length);
-  if (length[0] == 0.0) return;
-  std::vector<double> chars(static_cast<std::size_t>(length[0]));
-  for (std::size_t i = 0; i < message.size(); ++i) chars[i] = static_cast<unsigned char>(message[i]);
-  group.broadcast(chars);
-  std::string text(chars.size(), ' ');
-  for (std::size_t i = 0; i < chars.size(); ++i) text[i] = static_cast<char>(chars[i]);
-  throw KernelError(text);
-}
-
 // The memory set of a configuration: rows are generated (synthetic) or taken from the cached,
 // preprocessed data set, so any rank can produce any row.
 class MemorySet {
@@ -92,12 +66,6 @@ UhopSettings uhop_settings(const SweepConfig& config, const Configuration& c) {
   UhopSettings s = config.uhop.parse(c.map_seed);
   s.feature_dim = c.dphi;
   return s;
-}
-
-void broadcast_map(const parallel::Group& group, FeatureMap& map, std::int64_t dphi, std::int64_t d, bool bias) {
-  if (!group.is_root()) map = FeatureMap{Matrix(dphi, d), bias ? std::vector<double>(static_cast<std::size_t>(dphi)) : std::vector<double>{}};
-  group.broadcast(map.weight.data);
-  if (bias) group.broadcast(map.bias);
 }
 
 }  // namespace
@@ -171,9 +139,9 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     const Matrix local_memories = memories.rows(first, count);
 
     // U-Hop+ on the partitioned memory set: the Gram panels of each rank's rows against the
-    // gathered features, the gradient of W summed over the group; every rank ends with the
-    // same map. Errors are collective (the kernel throws on every rank alike).
-    // Mini-batches draw from the whole set: those runs train on the group root and broadcast.
+    // gathered features (mini-batches assembled on every rank), the gradient of W summed over
+    // the group; every rank ends with the same map. Errors are collective (the kernel throws
+    // on every rank alike).
     std::optional<UhopResult> trained;
     const auto since = [](std::chrono::steady_clock::time_point t0) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -182,14 +150,7 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     if (c.model == "khm_uhop") {
       std::int64_t steps = 0;  // over every restart
       const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
-      if (config.uhop.batch == 0 || config.uhop.batch >= c.m) {
-        trained = train_uhop_partitioned(local_memories, group.row_partition(c.m), uhop_settings(config, c),
-                                         count_step);
-      } else {
-        on_root(group, [&] { trained = train_uhop(memories.rows(0, c.m), uhop_settings(config, c), count_step); });
-        if (!trained) trained.emplace();
-        broadcast_map(group, trained->map, c.dphi, c.d, config.uhop.bias);
-      }
+      trained = train_uhop_partitioned(local_memories, group.row_partition(c.m), uhop_settings(config, c), count_step);
       // Per step over the B memories of a step (B = M, or the mini-batch): features (B·D·d),
       // Gram (B²·D), its gradient (B²·D) and the W gradient (B·D·d).
       const std::int64_t per_step = config.uhop.batch > 0 ? std::min(config.uhop.batch, c.m) : c.m;

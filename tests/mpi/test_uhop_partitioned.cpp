@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "hopcap/error.hpp"
 #include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/parallel/group.hpp"
@@ -88,15 +87,29 @@ TEST(PartitionedTraining, GivesTheSingleProcessMapOnEveryRank) {
   EXPECT_EQ(mine, root);
 }
 
-TEST(PartitionedTraining, MiniBatchesAreRefused) {
+TEST(PartitionedTraining, MiniBatchesGiveTheSingleProcessMap) {
+  // The same seeded batches as the single-process trainer, assembled from every rank's rows:
+  // batch rows are exact copies, so the maps agree bit for bit.
   const Group world(MPI_COMM_WORLD);
-  const Matrix memories = generate_memories(Distribution::sphere, 5, 10, 4, 0);
+  const std::int64_t m = 19;
+  const Matrix memories = generate_memories(Distribution::sphere, 5, m, 4, 0);
   UhopSettings s;
   s.feature_dim = 3;
-  s.batch = 4;
+  s.batch = 6;
+  s.iterations = 25;
+  s.lr = 0.05;
+  s.restarts = 2;
+  s.seed = 12;
+  const UhopResult ref = train_uhop(memories, s);
   std::int64_t first = 0, count = 0;
-  Group::split_rows(10, world.size(), world.rank(), first, count);
-  EXPECT_THROW(train_uhop_partitioned(rows_of(memories, first, count), world.row_partition(10), s), ConfigError);
+  Group::split_rows(m, world.size(), world.rank(), first, count);
+  const UhopResult got = train_uhop_partitioned(rows_of(memories, first, count), world.row_partition(m), s);
+  EXPECT_EQ(got.map.weight.data, ref.map.weight.data);
+  EXPECT_EQ(got.best_restart, ref.best_restart);
+  ASSERT_EQ(got.trace.size(), ref.trace.size());
+  for (std::size_t i = 0; i < got.trace.size(); ++i) EXPECT_EQ(got.trace[i].loss, ref.trace[i].loss) << "step " << i;
+  EXPECT_NEAR(got.delta_min_after, ref.delta_min_after, 1e-12);
+  EXPECT_NEAR(got.loss_final, ref.loss_final, 1e-12);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The sweep result does not depend on the number of ranks, the group size or the thread count:
-# tiny.toml at 1, 2, 3 and 4 ranks, groups of 1, 2 and 3, 1 or 2 threads, all equal to 1e-12.
+# tiny.toml at 1, 2, 3 and 4 ranks, groups of 1, 2 and 3, 1 or 2 threads, all equal to 1e-12;
+# and U-Hop+ with mini-batches on one rank and in a group of three.
 source "$(dirname "$0")/common.bash" "$1" "$2"
 
 OMP_NUM_THREADS=1 run_np 1 "$tiny" -o "$work/ref.h5" >"$work/ref.log" 2>&1 || fail "reference run: $(tail -5 "$work/ref.log")"
@@ -13,4 +14,15 @@ for setup in "2 1 1" "3 3 1" "4 2 2" "2 2 2" "3 1 2"; do
     fail "run at ranks $ranks group $group: $(tail -5 "$work/run.log")"
   fi
 done
+
+# U-Hop+ with mini-batches: the batches are assembled on every rank of a group, so the map and
+# everything after it must not depend on the group either.
+batch=(--set uhop.batch=8 --set 'sweep.model=["khm_uhop"]')
+OMP_NUM_THREADS=1 run_np 1 "$tiny" -o "$work/batch_ref.h5" "${batch[@]}" >"$work/ref.log" 2>&1 ||
+  fail "mini-batch reference run: $(tail -5 "$work/ref.log")"
+if OMP_NUM_THREADS=1 run_np 3 "$tiny" -o "$work/batch_g3.h5" "${batch[@]}" --set run.group_size=3 >"$work/run.log" 2>&1; then
+  "$py" "$here/compare_runs.py" "$work/batch_ref.h5" "$work/batch_g3.h5" 1e-12 || fail "mini-batch U-Hop+ differs in a group of 3"
+else
+  fail "mini-batch run in a group of 3: $(tail -5 "$work/run.log")"
+fi
 finish

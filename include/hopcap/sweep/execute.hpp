@@ -1,10 +1,9 @@
 #pragma once
 // One configuration of a sweep, run by a group of ranks: the memory set (rows partitioned over
 // the group), the feature map of its model (U-Hop+ trained on the partitioned set: features
-// gathered, gradient of W summed; mini-batch training on the group root), separation metrics
+// gathered, gradient of W summed; mini-batches assembled on every rank), separation metrics
 // on the partitioned set (each part's rows visit every rank), theory, and partitioned
-// retrieval of every query. The result is a
-// set of named values matching sweep_variables(); a configuration that fails (bad setting for
+// retrieval of every query. The result is a set of named values matching sweep_variables(); a configuration that fails (bad setting for
 // this point, non-finite loss, out of memory) is returned as failed with its message.
 
 #include <array>
@@ -63,8 +62,8 @@ class DatasetCache {
   std::map<std::string, Matrix> loaded_;
 };
 
-/// Every rank of the group calls this with the same configuration; the returned values are
-/// complete on the group root (other ranks return the same status and message).
+/// Every rank of the group calls this with the same configuration and gets the same status,
+/// message and values (the driver writes the group root's).
 ConfigResult execute_configuration(const SweepConfig& config, const Configuration& c,
                                    const parallel::Group& group, DatasetCache& cache);
 
