@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Capacity against feature dimension (the paper's central claim): the laptop config on 1-2
-# ranks (about 30 s on 2 cores), then tools/capacity_scaling.py (fit of log2 M* against D_Φ,
+# ranks (about 40 s on 2 cores), then tools/capacity_scaling.py (fit of log2 M* against D_Φ,
 # the D_Φ needed for M memories) and tools/plot.py (capacity_vs_dphi.png with the CSW and KL
 # reference slopes).
 #   jobs/experiments/capacity_scaling.sh [OUTDIR=runs/experiments/capacity_scaling] [RANKS=2]
