@@ -10,6 +10,7 @@
 #include "hopcap/bounds.hpp"
 #include "hopcap/build_info.hpp"
 #include "hopcap/codes.hpp"
+#include "hopcap/error.hpp"
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
@@ -70,6 +71,7 @@ void run_demo(const DemoOptions& o) {
               ws.threshold);
 
   const QueryModel query = QueryModel::parse(o.query);
+  require(query.kind != QueryKind::data, "--query data:SOURCE is a sweep query model (hopcap run); demo generates its queries");
   std::vector<std::int64_t> targets(static_cast<std::size_t>(o.m));
   std::vector<std::uint64_t> ids(static_cast<std::size_t>(o.m));
   std::iota(targets.begin(), targets.end(), std::int64_t{0});

@@ -60,6 +60,7 @@ void run_retrieve(const RetrieveOptions& o) {
     throw ConfigError("--khm-scores must be normalized or raw, got '" + o.khm_scores + "'");
   }
   const QueryModel query = QueryModel::parse(o.query);
+  require(query.kind != QueryKind::data, "--query data:SOURCE is a sweep query model (hopcap run); retrieve generates its queries");
   require(o.queries_per_memory >= 1, "--queries-per-memory must be >= 1");
   require(o.random_queries >= 0, "--random-queries must be >= 0");
 

@@ -48,6 +48,7 @@ expect_json "khm feature map" "j['settings']['model']=='khm' and j['settings']['
 expect_error "negative beta" "beta" retrieve --beta -1
 expect_error "zero beta" "beta" retrieve --beta 0
 expect_error "bad sep" "entmax|separation" retrieve --sep entmax:0.5
+expect_error "data queries outside a sweep" "sweep query model" retrieve --query data:text:queries.txt
 expect_error "unknown sep" "separation|sep" retrieve --sep foo
 expect_error "bad query" "query" retrieve --query angle:400
 expect_error "bad M" "M" retrieve --M 0
