@@ -97,20 +97,11 @@ std::vector<std::int64_t> batch_indices(std::int64_t m, std::int64_t batch, std:
   return index;
 }
 
-Matrix draw_batch(const Matrix& memories, std::int64_t batch, std::uint64_t seed, std::int64_t restart,
-                  std::int64_t iteration) {
-  const std::vector<std::int64_t> index = batch_indices(memories.rows, batch, seed, restart, iteration);
-  Matrix x(batch, memories.cols);
-  for (std::int64_t i = 0; i < batch; ++i) {
-    std::copy_n(memories.row(index[static_cast<std::size_t>(i)]), memories.cols, x.row(i));
-  }
-  return x;
-}
-
-// The same mini-batch of a row-partitioned set, on every process: each fills the rows it owns
-// and the sum over the processes (every other entry is zero) assembles the batch exactly.
-Matrix draw_partitioned_batch(const Matrix& local_rows, const kernels::RowPartition& partition, std::int64_t batch,
-                              std::uint64_t seed, std::int64_t restart, std::int64_t iteration) {
+// The mini-batch of a row-partitioned set, on every process: each fills the rows it owns and
+// the sum over the processes (every other entry is zero) assembles the batch exactly. With
+// RowPartition::whole it is the batch of the whole set.
+Matrix draw_batch(const Matrix& local_rows, const kernels::RowPartition& partition, std::int64_t batch,
+                  std::uint64_t seed, std::int64_t restart, std::int64_t iteration) {
   const std::vector<std::int64_t> index = batch_indices(partition.total, batch, seed, restart, iteration);
   Matrix x(batch, local_rows.cols);
   for (std::int64_t i = 0; i < batch; ++i) {
@@ -373,11 +364,12 @@ UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
   settings.validate(memories.cols);
   require(memories.rows >= 2, "U-Hop+ needs at least 2 memories");
   const bool full_batch = settings.batch == 0 || settings.batch >= memories.rows;
+  const kernels::RowPartition whole = kernels::RowPartition::whole(memories.rows);
   const StepLoss step_loss = [&](const FeatureMap& map, const UhopLossOptions& options, std::int64_t restart,
                                  std::int64_t t, Matrix* grad_w, std::vector<double>* grad_b) {
     return full_batch || t < 0
                ? kernels::uhop_loss(memories, map, options, grad_w, grad_b)
-               : kernels::uhop_loss(draw_batch(memories, settings.batch, settings.seed, restart, t), map, options,
+               : kernels::uhop_loss(draw_batch(memories, whole, settings.batch, settings.seed, restart, t), map, options,
                                     grad_w, grad_b);
   };
   UhopResult result;
@@ -416,7 +408,7 @@ UhopResult train_uhop_partitioned(const Matrix& local_rows, const kernels::RowPa
   const StepLoss step_loss = [&](const FeatureMap& map, const UhopLossOptions& options, std::int64_t restart,
                                  std::int64_t t, Matrix* grad_w, std::vector<double>* grad_b) {
     if (full_batch || t < 0) return kernels::uhop_loss_partitioned(local_rows, partition, map, options, grad_w, grad_b);
-    return kernels::uhop_loss(draw_partitioned_batch(local_rows, partition, settings.batch, settings.seed, restart, t),
+    return kernels::uhop_loss(draw_batch(local_rows, partition, settings.batch, settings.seed, restart, t),
                               map, options, grad_w, grad_b);
   };
   // Separation of a map from the loss kernel's s_max, which every process gets alike.
