@@ -134,9 +134,9 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       map = initial_uhop_map(UhopInit::identity, c.dphi, c.d, false, 0, 0);
     }
 
-    std::int64_t first = 0, count = 0;
-    parallel::Group::split_rows(c.m, group.size(), group.rank(), first, count);
-    const Matrix local_memories = memories.rows(first, count);
+    const kernels::RowPartition partition = group.row_partition(c.m);
+    const std::int64_t first = partition.first;
+    const Matrix local_memories = memories.rows(first, partition.rows_of(partition.part));
 
     // U-Hop+ on the partitioned memory set: the Gram panels of each rank's rows against the
     // gathered features (mini-batches assembled on every rank), the gradient of W summed over
@@ -150,7 +150,7 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     if (c.model == "khm_uhop") {
       std::int64_t steps = 0;  // over every restart
       const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
-      trained = train_uhop_partitioned(local_memories, group.row_partition(c.m), uhop_settings(config, c), count_step);
+      trained = train_uhop_partitioned(local_memories, partition, uhop_settings(config, c), count_step);
       // Per step over the B memories of a step (B = M, or the mini-batch): features (B·D·d),
       // Gram (B²·D), its gradient (B²·D) and the W gradient (B·D·d).
       const std::int64_t per_step = config.uhop.batch > 0 ? std::min(config.uhop.batch, c.m) : c.m;
@@ -178,7 +178,6 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     // Separation metrics on the partitioned set: each rank scans its rows against every
     // part's rows in turn; the stored counts of the parts are summed.
     if (c.m >= 2) {
-      const kernels::RowPartition partition = group.row_partition(c.m);
       const kernels::SeparationReport raw = kernels::separation_report_partitioned(local_memories, partition);
       v["delta_min"] = {raw.delta_min_sphere};
       v["raw_delta_min"] = {raw.raw_delta_min};
