@@ -1,14 +1,37 @@
 #include "hopcap/blas.hpp"
 
-#include <cblas.h>
+#include HOPCAP_CBLAS_HEADER
+#if defined(HOPCAP_BLAS_BLIS)
+#include <blis.h>
+#endif
+
+#include <omp.h>
 
 #include "hopcap/error.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::blas {
 namespace {
 void check_dims(std::int64_t m, std::int64_t n, std::int64_t k) {
   if (m < 0 || n < 0 || k < 0) throw KernelError("blas: negative dimension");
 }
+
+// The integer type of the linked CBLAS (int, OpenBLAS's blasint, MKL_INT, BLIS's f77_int),
+// read off cblas_dgemm's declaration so that every header works unchanged.
+template <class Function>
+struct DimensionType;
+template <class R, class Order, class TransA, class TransB, class Int, class... Rest>
+struct DimensionType<R(Order, TransA, TransB, Int, Rest...)> {
+  using type = Int;
+};
+template <class R, class Order, class TransA, class TransB, class Int, class... Rest>
+struct DimensionType<R(Order, TransA, TransB, Int, Rest...) noexcept> {
+  using type = Int;
+};
+using blas_int = typename DimensionType<decltype(cblas_dgemm)>::type;
+
+// A 32-bit CBLAS takes 32-bit dimensions: a larger one must fail here, not wrap into a smaller GEMM.
+blas_int dim(std::int64_t value) { return checked_narrow<blas_int>(value, "blas: matrix dimension"); }
 }  // namespace
 
 void gemm_nt(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
@@ -16,9 +39,8 @@ void gemm_nt(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
              std::int64_t ldc) {
   check_dims(m, n, k);
   if (m == 0 || n == 0) return;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(m),
-              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda),
-              b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b,
+              dim(ldb), beta, c, dim(ldc));
 }
 
 void gemm_nn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
@@ -26,9 +48,8 @@ void gemm_nn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
              std::int64_t ldc) {
   check_dims(m, n, k);
   if (m == 0 || n == 0) return;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(m),
-              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda),
-              b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b,
+              dim(ldb), beta, c, dim(ldc));
 }
 
 void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
@@ -36,14 +57,16 @@ void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
              std::int64_t ldc) {
   check_dims(m, n, k);
   if (m == 0 || n == 0) return;
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<blasint>(m),
-              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda),
-              b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b,
+              dim(ldb), beta, c, dim(ldc));
 }
 
+// Library-specific queries where CMake found them (cmake/HopcapBlas.cmake); otherwise (MKL,
+// LibSci, reference CBLAS) the library's name and OpenMP's thread count, which an
+// OpenMP-threaded BLAS follows.
+#if defined(HOPCAP_BLAS_OPENBLAS)
 int num_threads() { return openblas_get_num_threads(); }
 const char* config_string() { return openblas_get_config(); }
-
 const char* threading_mode() {
   switch (openblas_get_parallel()) {
     case 0: return "sequential";
@@ -52,5 +75,18 @@ const char* threading_mode() {
     default: return "unknown";
   }
 }
+#elif defined(HOPCAP_BLAS_BLIS)
+int num_threads() { return static_cast<int>(bli_thread_get_num_threads()); }
+const char* config_string() { return "BLIS " HOPCAP_BLAS_LIBRARY_NAME; }
+const char* threading_mode() {
+  if (bli_info_get_enable_openmp()) return "openmp";
+  if (bli_info_get_enable_pthreads()) return "pthreads";
+  return "sequential";
+}
+#else
+int num_threads() { return omp_get_max_threads(); }
+const char* config_string() { return HOPCAP_BLAS_LIBRARY_NAME; }
+const char* threading_mode() { return "unknown"; }
+#endif
 
 }  // namespace hopcap::blas

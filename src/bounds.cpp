@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "hopcap/error.hpp"
 
@@ -169,6 +170,143 @@ void require_cap(const char* what, std::int64_t n, double theta, bool allow_zero
               "theta <= 180 deg, got " + deg_text(theta));
 }
 
+// Jacobi polynomials P_k^{(α,β)}(x) / P_k^{(α,β)}(1) at one x, one degree per step(), by the
+// three-term recurrence rewritten for the normalised values (P_k(1) = C(k+α, k) overflows for
+// the degrees and α of large n, the ratios do not). For large n they fall like x^k and would
+// underflow: the pair (previous, value) is then rescaled by one positive factor, which keeps
+// every sign and the ratio of the pair, all that the bound uses.
+class NormalizedJacobi {
+ public:
+  NormalizedJacobi(double alpha, double beta, double x) : alpha_(alpha), beta_(beta), x_(x) {}
+  std::int64_t degree() const { return k_; }
+  double value() const { return current_; }
+  double previous() const { return previous_; }
+  void step() {
+    const double a = alpha_, b = beta_;
+    ++k_;
+    double next = 0.0;
+    if (k_ == 1) {
+      next = ((a + 1.0) + (a + b + 2.0) * (x_ - 1.0) / 2.0) / (a + 1.0);
+    } else {
+      const double k = static_cast<double>(k_);
+      const double s = 2.0 * k + a + b;
+      const double ak = 2.0 * k * (k + a + b) * (s - 2.0);
+      const double bk = (s - 1.0) * (s * (s - 2.0) * x_ + a * a - b * b);
+      const double ck = 2.0 * (k + a - 1.0) * (k + b - 1.0) * s;
+      const double r1 = k / (k + a);                              // P_{k−1}(1) / P_k(1)
+      const double r2 = k * (k - 1.0) / ((k + a) * (k + a - 1.0));  // P_{k−2}(1) / P_k(1)
+      next = (bk * r1 * current_ - ck * r2 * previous_) / ak;
+    }
+    previous_ = current_;
+    current_ = next;
+    if (std::abs(current_) < 1e-200 && std::abs(previous_) < 1e-200) {
+      current_ *= 1e200;
+      previous_ *= 1e200;
+    }
+  }
+
+ private:
+  double alpha_, beta_, x_;
+  std::int64_t k_ = 0;
+  double current_ = 1.0;
+  double previous_ = 0.0;
+};
+
+double log2_binomial(double top, double bottom) {
+  return (std::lgamma(top + 1.0) - std::lgamma(bottom + 1.0) - std::lgamma(top - bottom + 1.0)) /
+         std::numbers::ln2;
+}
+
+struct LevenshteinPiece {
+  std::int64_t degree = 0;  // τ; 0 when beyond levenshtein_max_degree
+  double log2_count = 0.0;
+};
+
+// The piece of Levenshtein's bound at s. The index k of the interval comes from signs alone: for
+// orthogonal polynomials with interlacing zeros, the smallest j with P_j(s) ≤ 0 has
+// t_{j−1} < s ≤ t_j (above t_j every P_i, i ≤ j, is positive; between t_{j−1} and t_j, P_j is
+// not). With k_a for the family (1,0) and k_b for (1,1), t^{1,1}_{k−1} < t^{1,0}_k < t^{1,1}_k
+// leaves two cases: k_a = k_b = k (odd piece 2k−1) or k_a = k_b + 1 (even piece 2k, k = k_b).
+LevenshteinPiece levenshtein_piece(std::int64_t n, double s) {
+  const double half = 0.5 * static_cast<double>(n - 3);
+  NormalizedJacobi p10(half + 1.0, half, s);
+  NormalizedJacobi p11(half + 1.0, half + 1.0, s);
+  std::int64_t ka = 0;
+  std::int64_t kb = 0;
+  while (kb == 0 || (ka == 0 && p10.degree() <= kb)) {
+    if (p11.degree() >= levenshtein_max_degree) return {};
+    p10.step();
+    p11.step();
+    if (ka == 0 && p10.value() <= 0.0) ka = p10.degree();
+    if (kb == 0 && p11.value() <= 0.0) kb = p11.degree();
+  }
+  const std::int64_t k = kb;
+  const bool odd = ka != 0 && ka <= kb;
+  // Both pieces use a ratio of two consecutive degrees, which shares one scale: P_{k−1}, P_k for
+  // the odd piece, P_k, P_{k+1} for the even one.
+  NormalizedJacobi gegenbauer(half, half, s);
+  while (gegenbauer.degree() < (odd ? k : k + 1)) gegenbauer.step();
+  const double nd = static_cast<double>(n);
+  const double kd = static_cast<double>(k);
+  LevenshteinPiece piece;
+  double bracket = 0.0;
+  if (odd) {
+    const double pk_minus = gegenbauer.previous();  // P_{k−1}
+    const double pk = gegenbauer.value();           // P_k
+    piece.degree = 2 * k - 1;
+    bracket = (2.0 * kd + nd - 3.0) / (nd - 1.0) - (pk_minus - pk) / ((1.0 - s) * pk);
+    piece.log2_count = log2_binomial(kd + nd - 3.0, kd - 1.0);
+  } else {
+    const double pk = gegenbauer.previous();     // P_k
+    const double pk_plus = gegenbauer.value();   // P_{k+1}
+    piece.degree = 2 * k;
+    bracket = (2.0 * kd + nd - 1.0) / (nd - 1.0) -
+              (1.0 + s) * (pk - pk_plus) / ((1.0 - s) * (pk + pk_plus));
+    piece.log2_count = log2_binomial(kd + nd - 2.0, kd);
+  }
+  if (!(bracket > 0.0) || !std::isfinite(bracket)) {
+    throw KernelError("levenshtein bound: non-positive factor " + std::to_string(bracket) +
+                      " at n = " + std::to_string(n) + ", s = " + std::to_string(s));
+  }
+  piece.log2_count += std::log2(bracket);
+  piece.log2_count += 1e-12 * (1.0 + std::abs(piece.log2_count));
+  return piece;
+}
+
+void require_levenshtein(const char* what, std::int64_t n, double theta) {
+  require(n >= 2, std::string(what) + ": dimension n must be >= 2, got " + std::to_string(n));
+  require(theta > 0.0 && theta <= kPi,
+          std::string(what) + ": needs 0 < theta <= 180 deg, got " + deg_text(theta));
+}
+
+// The largest angle where `holds` (true for small θ, false for large) is true and the smallest
+// where it is false, to a relative width of 1e-15: {lo, hi}, lo = 0 if it never held, hi = π if
+// it always held.
+template <class F>
+std::pair<double, double> angle_switch(const F& holds) {
+  if (holds(kPi)) return {kPi, kPi};
+  double lo = 0.0;
+  double hi = kPi;
+  for (int iter = 0; iter < 2000 && hi - lo > 1e-15 * hi; ++iter) {
+    const double mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    (holds(mid) ? lo : hi) = mid;
+  }
+  return {lo, hi};
+}
+
+void require_angle_args(const char* what, std::int64_t n, std::int64_t m) {
+  require(n >= 2, std::string(what) + ": dimension n must be >= 2, got " + std::to_string(n));
+  require(m >= 2, std::string(what) + ": number of points M must be >= 2, got " +
+                      std::to_string(m));
+}
+
+// θ with 1 − cos θ = Δ, 180° for Δ ≥ 2.
+double angle_of_separation(double delta) {
+  if (delta >= 2.0) return kPi;
+  return 2.0 * std::asin(std::sqrt(0.5 * delta));
+}
+
 }  // namespace
 
 double prop31_lower(std::int64_t m, std::int64_t d) {
@@ -222,7 +360,8 @@ double kl_rate(double theta) {
   const double s = std::sin(theta);
   const double a = (1.0 + s) / (2.0 * s);
   const double b = (1.0 - s) / (2.0 * s);
-  return a * std::log2(a) - b * std::log2(b);
+  // b → 0 as θ → 90° (b log b → 0), where sin θ may round to 1.
+  return a * std::log2(a) - (b > 0.0 ? b * std::log2(b) : 0.0);
 }
 
 double levenshtein_rate(double theta) {
@@ -259,12 +398,95 @@ double rankin_rate(double theta) {
   return -0.5 * std::log2(1.0 - std::cos(theta));
 }
 
+double levenshtein_log2_count(std::int64_t n, double theta) {
+  require_levenshtein("levenshtein_log2_count", n, theta);
+  const LevenshteinPiece piece = levenshtein_piece(n, std::cos(theta));
+  return piece.degree == 0 ? std::numeric_limits<double>::infinity() : piece.log2_count;
+}
+
+std::int64_t levenshtein_degree(std::int64_t n, double theta) {
+  require_levenshtein("levenshtein_degree", n, theta);
+  return levenshtein_piece(n, std::cos(theta)).degree;
+}
+
+double csw_lower_angle(std::int64_t n, std::int64_t m) {
+  require_angle_args("csw_lower_angle", n, m);
+  const double target = std::log2(static_cast<double>(m));
+  return angle_switch([&](double t) { return csw_log2_count(n, t) >= target; }).first;
+}
+
+double levenshtein_upper_angle(std::int64_t n, std::int64_t m) {
+  require_angle_args("levenshtein_upper_angle", n, m);
+  const double target = std::log2(static_cast<double>(m));
+  return angle_switch([&](double t) { return levenshtein_log2_count(n, t) >= target; }).second;
+}
+
+double rankin_upper_angle(std::int64_t n, std::int64_t m) {
+  require(n >= 1, "rankin_upper_angle: dimension n must be >= 1, got " + std::to_string(n));
+  require(m >= 2, "rankin_upper_angle: number of points M must be >= 2, got " + std::to_string(m));
+  // floor(1 − 1/cos θ) < M exactly when cos θ < −1/(M−1); n+1 < M already at any θ > 90°.
+  if (m <= n + 1) return std::acos(-1.0 / static_cast<double>(m - 1));
+  return kHalfPi;
+}
+
+double separation_of_angle(double theta) {
+  // 2 sin²(θ/2) keeps small separations exact; above 60° 1 − cos θ has no cancellation and gives
+  // 90° exactly 1.
+  if (theta > kPi / 3.0) return 1.0 - std::cos(theta);
+  const double h = std::sin(0.5 * theta);
+  return 2.0 * h * h;
+}
+
+OptimalAngleBounds optimal_angle_bounds(std::int64_t n, std::int64_t m) {
+  require_angle_args("optimal_angle_bounds", n, m);
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  OptimalAngleBounds b;
+  b.dim = n;
+  b.count = m;
+  b.prop31_lower = angle_of_separation(prop31_lower(m, n));
+  b.prop31_upper = angle_of_separation(prop31_upper(m, n));
+  b.csw_lower = csw_lower_angle(n, m);
+  b.levenshtein_upper = levenshtein_upper_angle(n, m);
+  b.rankin_upper = rankin_upper_angle(n, m);
+  b.fejes_toth_upper = n == 3 && m >= 3 ? fejes_toth_max_angle(m) : nan;
+  // Ties go to the first in each list.
+  const std::array<std::pair<const char*, double>, 2> lower = {
+      {{"csw_lower", b.csw_lower}, {"prop31_lower", b.prop31_lower}}};
+  b.best_lower_name = lower[0].first;
+  b.best_lower = lower[0].second;
+  for (const auto& [name, angle] : lower) {
+    if (angle > b.best_lower) {
+      b.best_lower_name = name;
+      b.best_lower = angle;
+    }
+  }
+  const std::array<std::pair<const char*, double>, 4> upper = {
+      {{"rankin_upper", b.rankin_upper},
+       {"fejes_toth_upper", b.fejes_toth_upper},
+       {"levenshtein_upper", b.levenshtein_upper},
+       {"prop31_upper", b.prop31_upper}}};
+  b.best_upper_name = upper[0].first;
+  b.best_upper = upper[0].second;
+  for (const auto& [name, angle] : upper) {
+    if (angle < b.best_upper) {  // NaN never wins
+      b.best_upper_name = name;
+      b.best_upper = angle;
+    }
+  }
+  b.kl_asymptotic_rate =
+      b.best_lower > 0.0 && b.best_lower < kHalfPi ? kl_combined_rate(b.best_lower) : nan;
+  return b;
+}
+
 double fejes_toth_max_angle(std::int64_t n) {
   require(n >= 3, "fejes_toth_max_angle: needs N >= 3 points, got " + std::to_string(n));
-  const double nd = static_cast<double>(n);
-  const double omega = kPi * nd / (6.0 * (nd - 2.0));
-  const double cot = std::cos(omega) / std::sin(omega);
-  return std::acos(std::clamp(0.5 * (cot * cot - 1.0), -1.0, 1.0));
+  // With ω = π/6 + δ, δ = π/(3(N−2)): √3 − cot ω = 2 sin δ / sin(δ + π/6), so
+  // 1 − cos θ = (3 − cot²ω)/2 keeps its accuracy for large N, where cos θ → 1.
+  const double delta = kPi / (3.0 * (static_cast<double>(n) - 2.0));
+  const double root3 = std::sqrt(3.0);
+  const double gap = 2.0 * std::sin(delta) / std::sin(delta + kPi / 6.0);
+  const double separation = 0.5 * gap * (2.0 * root3 - gap);
+  return 2.0 * std::asin(std::sqrt(std::clamp(0.5 * separation, 0.0, 1.0)));
 }
 
 double simplex_delta(std::int64_t m) {

@@ -11,6 +11,7 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/memories.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::codes {
 namespace {
@@ -19,9 +20,7 @@ namespace {
 constexpr std::int64_t max_entries = std::int64_t{1} << 32;
 
 void require_size(std::int64_t rows, std::int64_t cols, const char* what) {
-  require(cols == 0 || rows <= max_entries / cols,
-          std::string(what) + ": " + std::to_string(rows) + " x " + std::to_string(cols) +
-              " is too large to generate");
+  (void)checked_product(rows, cols, std::string(what) + ": points x dimension", max_entries);
 }
 
 Matrix from_rows(const std::vector<std::vector<double>>& rows) {
@@ -70,6 +69,87 @@ bool parse_u64(std::string_view text, std::uint64_t& value) {
   return ec == std::errc() && ptr == end;
 }
 
+// The 240 E8 roots of squared norm 2: the 112 vectors ±e_i ± e_j and the 128 vectors (±½)^8 with
+// an even number of minus signs.
+std::vector<std::vector<double>> e8_root_rows() {
+  std::vector<std::vector<double>> rows;
+  for (std::size_t i = 0; i < 8; ++i) {
+    for (std::size_t j = i + 1; j < 8; ++j) {
+      for (const double si : {1.0, -1.0}) {
+        for (const double sj : {1.0, -1.0}) {
+          std::vector<double> v(8, 0.0);
+          v[i] = si;
+          v[j] = sj;
+          rows.push_back(std::move(v));
+        }
+      }
+    }
+  }
+  for (unsigned mask = 0; mask < 256; ++mask) {
+    if (std::popcount(mask) % 2 != 0) continue;
+    std::vector<double> v(8);
+    for (unsigned b = 0; b < 8; ++b) v[b] = ((mask >> b) & 1u) ? -0.5 : 0.5;
+    rows.push_back(std::move(v));
+  }
+  return rows;
+}
+
+// The E8 roots in the subspace spanned by the orthonormal `basis`, as coordinates in that
+// basis: the roots with no component outside it (|residual|² below rounding), normalised.
+Matrix e8_roots_in(const std::vector<std::vector<double>>& basis) {
+  std::vector<std::vector<double>> rows;
+  for (const std::vector<double>& root : e8_root_rows()) {
+    std::vector<double> coords(basis.size());
+    double inside = 0.0;
+    for (std::size_t k = 0; k < basis.size(); ++k) {
+      double dot = 0.0;
+      for (std::size_t i = 0; i < 8; ++i) dot += basis[k][i] * root[i];
+      coords[k] = dot;
+      inside += dot * dot;
+    }
+    if (std::abs(inside - 2.0) < 1e-12) rows.push_back(std::move(coords));
+  }
+  Matrix out = from_rows(rows);
+  normalize_rows(out);
+  return out;
+}
+
+std::vector<double> unit(std::size_t i) {
+  std::vector<double> v(8, 0.0);
+  v[i] = 1.0;
+  return v;
+}
+
+// Every distinct permutation of `values` (sorted first), each with every sign pattern on its
+// non-zero entries.
+void add_signed_permutations(std::array<double, 4> values, bool even_only,
+                             std::vector<std::vector<double>>& rows) {
+  std::array<std::size_t, 4> perm = {0, 1, 2, 3};
+  std::vector<std::array<double, 4>> seen;
+  do {
+    int inversions = 0;
+    for (std::size_t a = 0; a < 4; ++a) {
+      for (std::size_t b = a + 1; b < 4; ++b) inversions += perm[a] > perm[b] ? 1 : 0;
+    }
+    if (even_only && inversions % 2 != 0) continue;
+    std::array<double, 4> p{};
+    for (std::size_t k = 0; k < 4; ++k) p[perm[k]] = values[k];
+    if (std::find(seen.begin(), seen.end(), p) != seen.end()) continue;
+    seen.push_back(p);
+    for (unsigned mask = 0; mask < 16; ++mask) {
+      std::vector<double> v(p.begin(), p.end());
+      bool repeated = false;
+      for (std::size_t k = 0; k < 4; ++k) {
+        if ((mask >> k) & 1u) {
+          if (v[k] == 0.0) repeated = true;  // −0 is the same point
+          v[k] = -v[k];
+        }
+      }
+      if (!repeated) rows.push_back(std::move(v));
+    }
+  } while (std::next_permutation(perm.begin(), perm.end()));
+}
+
 }  // namespace
 
 Matrix regular_simplex(std::int64_t m) {
@@ -91,8 +171,9 @@ Matrix regular_simplex(std::int64_t m) {
 
 Matrix cross_polytope(std::int64_t d) {
   require(d >= 1, "cross_polytope: d must be >= 1 (got " + std::to_string(d) + ")");
-  require_size(2 * d, d, "cross_polytope");
-  Matrix out(2 * d, d);
+  const std::int64_t points = checked_product(2, d, "cross_polytope: 2 x d points", kMaxDimension);
+  require_size(points, d, "cross_polytope");
+  Matrix out(points, d);
   for (std::int64_t i = 0; i < d; ++i) {
     out(2 * i, i) = 1.0;
     out(2 * i + 1, i) = -1.0;
@@ -149,28 +230,7 @@ Matrix cell24() {
 }
 
 Matrix e8_roots() {
-  std::vector<std::vector<double>> rows;
-  // 112 roots ±e_i ± e_j.
-  for (std::size_t i = 0; i < 8; ++i) {
-    for (std::size_t j = i + 1; j < 8; ++j) {
-      for (const double si : {1.0, -1.0}) {
-        for (const double sj : {1.0, -1.0}) {
-          std::vector<double> v(8, 0.0);
-          v[i] = si;
-          v[j] = sj;
-          rows.push_back(std::move(v));
-        }
-      }
-    }
-  }
-  // 128 roots (±½)^8 with an even number of minus signs.
-  for (unsigned mask = 0; mask < 256; ++mask) {
-    if (std::popcount(mask) % 2 != 0) continue;
-    std::vector<double> v(8);
-    for (unsigned b = 0; b < 8; ++b) v[b] = ((mask >> b) & 1u) ? -0.5 : 0.5;
-    rows.push_back(std::move(v));
-  }
-  Matrix out = from_rows(rows);
+  Matrix out = from_rows(e8_root_rows());
   normalize_rows(out);
   return out;
 }
@@ -210,6 +270,70 @@ Matrix cell600() {
   return from_rows(rows);
 }
 
+Matrix dn_roots(std::int64_t n) {
+  require(n >= 3, "dn_roots: n must be >= 3 (got " + std::to_string(n) + ")");
+  const std::int64_t pairs = checked_product(n, n - 1, "dn_roots: n x (n - 1)", kMaxDimension);
+  const std::int64_t points = checked_product(2, pairs, "dn_roots: 2n(n - 1) points", max_entries);
+  require_size(points, n, "dn_roots");
+  Matrix out(points, n);
+  const double h = 1.0 / std::sqrt(2.0);
+  std::int64_t row = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = i + 1; j < n; ++j) {
+      for (const double si : {h, -h}) {
+        for (const double sj : {h, -h}) {
+          out(row, i) = si;
+          out(row, j) = sj;
+          ++row;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Matrix e7_roots() {
+  // The hyperplane x7 + x8 = 0: e1..e6 and (e7 − e8)/√2.
+  std::vector<std::vector<double>> basis;
+  for (std::size_t i = 0; i < 6; ++i) basis.push_back(unit(i));
+  std::vector<double> last(8, 0.0);
+  last[6] = 1.0 / std::sqrt(2.0);
+  last[7] = -1.0 / std::sqrt(2.0);
+  basis.push_back(last);
+  return e8_roots_in(basis);
+}
+
+Matrix e6_roots() {
+  // The subspace x6 = x7 = −x8: e1..e5 and (−e6 − e7 + e8)/√3.
+  std::vector<std::vector<double>> basis;
+  for (std::size_t i = 0; i < 5; ++i) basis.push_back(unit(i));
+  std::vector<double> last(8, 0.0);
+  last[5] = -1.0 / std::sqrt(3.0);
+  last[6] = -1.0 / std::sqrt(3.0);
+  last[7] = 1.0 / std::sqrt(3.0);
+  basis.push_back(last);
+  return e8_roots_in(basis);
+}
+
+Matrix cell120() {
+  // Coxeter's coordinates, squared norm 8: the permutations of (0, 0, ±2, ±2), (±1, ±1, ±1, ±√5),
+  // (±φ⁻², ±φ, ±φ, ±φ) and (±φ⁻¹, ±φ⁻¹, ±φ⁻¹, ±φ²), and the even permutations of
+  // (0, ±φ⁻², ±1, ±φ²), (0, ±φ⁻¹, ±φ, ±√5) and (±φ⁻¹, ±1, ±φ, ±2): 24 + 3·64 + 2·96 + 192.
+  const double phi = std::numbers::phi;
+  const double root5 = std::sqrt(5.0);
+  std::vector<std::vector<double>> rows;
+  add_signed_permutations({0.0, 0.0, 2.0, 2.0}, false, rows);
+  add_signed_permutations({1.0, 1.0, 1.0, root5}, false, rows);
+  add_signed_permutations({1.0 / (phi * phi), phi, phi, phi}, false, rows);
+  add_signed_permutations({1.0 / phi, 1.0 / phi, 1.0 / phi, phi * phi}, false, rows);
+  add_signed_permutations({0.0, 1.0 / (phi * phi), 1.0, phi * phi}, true, rows);
+  add_signed_permutations({0.0, 1.0 / phi, phi, root5}, true, rows);
+  add_signed_permutations({1.0 / phi, 1.0, phi, 2.0}, true, rows);
+  Matrix out = from_rows(rows);
+  normalize_rows(out);
+  return out;
+}
+
 Matrix generate(std::string_view spec) {
   const std::string quoted = "code spec '" + std::string(spec) + "'";
   const auto colon = spec.find(':');
@@ -233,11 +357,16 @@ Matrix generate(std::string_view spec) {
     if (name == "simplex") return regular_simplex(int_param(4));
     if (name == "cross") return cross_polytope(int_param(3));
     if (name == "polygon") return regular_polygon(int_param(6));
-    if (name == "icosahedron" || name == "24cell" || name == "e8" || name == "600cell") {
+    if (name == "dn") return dn_roots(int_param(4));
+    if (name == "icosahedron" || name == "24cell" || name == "e8" || name == "600cell" ||
+        name == "e6" || name == "e7" || name == "120cell") {
       no_param();
       if (name == "icosahedron") return icosahedron();
       if (name == "24cell") return cell24();
       if (name == "e8") return e8_roots();
+      if (name == "e6") return e6_roots();
+      if (name == "e7") return e7_roots();
+      if (name == "120cell") return cell120();
       return cell600();
     }
     if (name == "sphere") {
@@ -266,7 +395,7 @@ Matrix generate(std::string_view spec) {
   }
   throw ConfigError(quoted + ": unknown code '" + name +
                     "' (expected simplex:M, cross:D, polygon:M, icosahedron, 24cell, e8, "
-                    "600cell or sphere:D,M,SEED)");
+                    "600cell, dn:N, e6, e7, 120cell or sphere:D,M,SEED)");
 }
 
 }  // namespace hopcap::codes

@@ -11,7 +11,7 @@ namespace hopcap {
 void FeatureMap::validate() const {
   require(weight.rows >= 1 && weight.cols >= 1,
           "feature map W must have at least one row (D_Phi >= 1) and one column (d >= 1)");
-  require(static_cast<std::int64_t>(weight.data.size()) == weight.rows * weight.cols,
+  require(weight.storage_matches_shape(),
           "feature map W has inconsistent storage");
   require(bias.empty() || static_cast<std::int64_t>(bias.size()) == weight.rows,
           "feature map bias must have D_Phi = " + std::to_string(weight.rows) + " entries, got " +

@@ -6,6 +6,7 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap {
 
@@ -24,6 +25,7 @@ Landscape compute_landscape(const Matrix& memories, std::span<const Separation> 
   require(memories.rows >= 1, "landscape: needs at least one memory");
   require(!maps.empty(), "landscape: no separation map given");
   const std::int64_t g = settings.grid;
+  const std::int64_t n_points = checked_product(g, g, "landscape: grid points", kMaxDimension);
   double lo[2] = {memories(0, 0), memories(0, 1)}, hi[2] = {lo[0], lo[1]};
   for (std::int64_t i = 0; i < memories.rows; ++i) {
     for (int k = 0; k < 2; ++k) {
@@ -39,7 +41,7 @@ Landscape compute_landscape(const Matrix& memories, std::span<const Separation> 
     axis.resize(static_cast<std::size_t>(g));
     for (std::int64_t i = 0; i < g; ++i) axis[static_cast<std::size_t>(i)] = a + (b - a) * static_cast<double>(i) / static_cast<double>(g - 1);
   }
-  Matrix points(g * g, 2);
+  Matrix points(n_points, 2);
   for (std::int64_t r = 0; r < g; ++r) {
     for (std::int64_t c = 0; c < g; ++c) {
       points(r * g + c, 0) = out.x[static_cast<std::size_t>(c)];
@@ -51,16 +53,16 @@ Landscape compute_landscape(const Matrix& memories, std::span<const Separation> 
     rs.beta = settings.beta;
     rs.separation = sep;
     const Retriever retriever(memories, rs);
-    std::vector<double> energy(static_cast<std::size_t>(g * g));
-    for (std::int64_t p = 0; p < g * g; ++p) energy[static_cast<std::size_t>(p)] = retriever.energy(points.row_span(p));
-    Matrix state = points, next(g * g, 2);
+    std::vector<double> energy(static_cast<std::size_t>(n_points));
+    for (std::int64_t p = 0; p < n_points; ++p) energy[static_cast<std::size_t>(p)] = retriever.energy(points.row_span(p));
+    Matrix state = points, next(n_points, 2);
     for (int t = 0; t < settings.updates; ++t) {
       retriever.advance(state, next);
       std::swap(state, next);
     }
-    std::vector<std::int64_t> basin(static_cast<std::size_t>(g * g), -1);
+    std::vector<std::int64_t> basin(static_cast<std::size_t>(n_points), -1);
     std::int64_t captured = 0;
-    for (std::int64_t p = 0; p < g * g; ++p) {
+    for (std::int64_t p = 0; p < n_points; ++p) {
       for (std::int64_t mu = 0; mu < memories.rows; ++mu) {
         const double dx = state(p, 0) - memories(mu, 0), dy = state(p, 1) - memories(mu, 1);
         if (std::sqrt(dx * dx + dy * dy) < settings.capture_radius) {
@@ -72,7 +74,7 @@ Landscape compute_landscape(const Matrix& memories, std::span<const Separation> 
     }
     out.energy.push_back(std::move(energy));
     out.basin.push_back(std::move(basin));
-    out.captured_fraction.push_back(static_cast<double>(captured) / static_cast<double>(g * g));
+    out.captured_fraction.push_back(static_cast<double>(captured) / static_cast<double>(n_points));
   }
   return out;
 }

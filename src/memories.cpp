@@ -4,36 +4,30 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/rng.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap {
 
-Distribution parse_distribution(std::string_view name) {
-  if (name == "sphere") return Distribution::sphere;
-  if (name == "binary") return Distribution::binary;
-  if (name == "gaussian") return Distribution::gaussian;
-  throw ConfigError("unknown memory distribution '" + std::string(name) +
-                    "' (expected sphere, binary or gaussian)");
+Distribution parse_distribution(std::string_view name) { return kDistributionNames.parse(name); }
+
+bool is_distribution_name(std::string_view name) { return kDistributionNames.find(name).has_value(); }
+
+std::string to_string(Distribution distribution) { return std::string(kDistributionNames.name(distribution)); }
+
+MemorySource MemorySource::parse(std::string_view text) {
+  if (const std::optional<Distribution> distribution = kDistributionNames.find(text)) return {distribution, {}};
+  require(!text.empty(), "empty memory source (" + kDistributionNames.accepted() + " or a data file)");
+  return {std::nullopt, std::string(text)};
 }
 
-bool is_distribution_name(std::string_view name) {
-  return name == "sphere" || name == "binary" || name == "gaussian";
-}
-
-std::string to_string(Distribution distribution) {
-  switch (distribution) {
-    case Distribution::sphere: return "sphere";
-    case Distribution::binary: return "binary";
-    case Distribution::gaussian: return "gaussian";
-  }
-  return "unknown";
-}
+std::string MemorySource::name() const { return distribution ? to_string(*distribution) : spec; }
 
 void generate_memory_slice(Distribution distribution, std::int64_t d, std::uint64_t seed,
                            std::uint64_t set_id, std::int64_t first, std::int64_t count,
                            std::span<double> out) {
   require(d >= 1, "memory dimension d must be >= 1");
   require(first >= 0 && count >= 0, "memory slice must have first >= 0 and count >= 0");
-  if (static_cast<std::int64_t>(out.size()) != count * d) {
+  if (static_cast<std::int64_t>(out.size()) != checked_product(count, d, "memory slice count x d")) {
     throw KernelError("generate_memory_slice: output span has the wrong size");
   }
   const double binary_value = 1.0 / std::sqrt(static_cast<double>(d));

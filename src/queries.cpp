@@ -1,5 +1,6 @@
 #include "hopcap/queries.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <numbers>
@@ -26,54 +27,126 @@ double parse_level(std::string_view text, std::string_view what) {
   return value;
 }
 
+// Random directions orthogonal to a unit vector: Gaussian draws, accepted when their part
+// orthogonal to the vector is not lost to rounding. A draw fails with probability of order
+// kMinOrthogonalFraction^(d−1), so kMaxOrthogonalDraws failures in a row never happen in
+// practice, but the construction below guarantees termination whatever the draws.
+constexpr int kMaxOrthogonalDraws = 8;
+constexpr double kMinOrthogonalFraction = 1e-6;
+
+// Removes from x (length d) its component along the unit vector unit; returns the new norm.
+double remove_component(const double* unit, std::int64_t d, double* x) {
+  double along = 0.0;
+  for (std::int64_t j = 0; j < d; ++j) along += x[j] * unit[j];
+  double norm2 = 0.0;
+  for (std::int64_t j = 0; j < d; ++j) {
+    x[j] -= along * unit[j];
+    norm2 += x[j] * x[j];
+  }
+  return std::sqrt(norm2);
+}
+
+// Writes to u a unit vector orthogonal to the unit vector `unit` (d >= 2): uniformly random
+// among those directions when a draw succeeds, else the deterministic fallback.
+void orthogonal_unit_direction(const double* unit, std::int64_t d, rng::Stream& stream,
+                               double* u) {
+  for (int attempt = 0; attempt < kMaxOrthogonalDraws; ++attempt) {
+    double drawn2 = 0.0;
+    for (std::int64_t j = 0; j < d; ++j) {
+      u[j] = stream.normal();
+      drawn2 += u[j] * u[j];
+    }
+    const double norm = remove_component(unit, d, u);
+    if (norm > kMinOrthogonalFraction * std::sqrt(drawn2)) {
+      for (std::int64_t j = 0; j < d; ++j) u[j] /= norm;
+      return;
+    }
+  }
+  // The basis vector least aligned with `unit` has |unit_k|² <= 1/d, so its orthogonal part has
+  // norm >= sqrt(1 − 1/d) >= 1/sqrt(2): one Gram–Schmidt step (and a second against rounding)
+  // always yields a direction.
+  std::int64_t least = 0;
+  for (std::int64_t j = 1; j < d; ++j) {
+    if (std::abs(unit[j]) < std::abs(unit[least])) least = j;
+  }
+  for (std::int64_t j = 0; j < d; ++j) u[j] = j == least ? 1.0 : 0.0;
+  remove_component(unit, d, u);
+  const double norm = remove_component(unit, d, u);
+  for (std::int64_t j = 0; j < d; ++j) u[j] /= norm;
+}
+
+// x = the point at `angle` from xi on the sphere of radius ‖xi‖, in a random direction
+// orthogonal to xi. Works on xi / max|xi_j|, so no square overflows or underflows for any
+// finite xi, and rescales at the end. Returns false, leaving x unspecified, when ‖xi‖ is not a
+// finite double (it runs inside an OpenMP loop, where it must not throw).
+bool rotate_away(const double* xi, std::int64_t d, double angle, rng::Stream& stream, double* x) {
+  double scale = 0.0;
+  for (std::int64_t j = 0; j < d; ++j) scale = std::max(scale, std::abs(xi[j]));
+  if (!std::isfinite(scale)) return false;
+  if (d == 1 || scale == 0.0) {  // no orthogonal direction exists: rotate within the line
+    for (std::int64_t j = 0; j < d; ++j) x[j] = xi[j] * std::cos(angle);
+    return true;
+  }
+  std::vector<double> unit(static_cast<std::size_t>(d));
+  double scaled2 = 0.0;  // in [1, d]: the largest scaled entry is ±1
+  for (std::int64_t j = 0; j < d; ++j) {
+    unit[static_cast<std::size_t>(j)] = xi[j] / scale;
+    scaled2 += unit[static_cast<std::size_t>(j)] * unit[static_cast<std::size_t>(j)];
+  }
+  const double scaled_norm = std::sqrt(scaled2);
+  for (double& v : unit) v /= scaled_norm;
+  const double norm = scale * scaled_norm;
+  if (!std::isfinite(norm)) return false;
+  orthogonal_unit_direction(unit.data(), d, stream, x);
+  const double c = norm * std::cos(angle);
+  const double s = norm * std::sin(angle);
+  for (std::int64_t j = 0; j < d; ++j) x[j] = c * unit[static_cast<std::size_t>(j)] + s * x[j];
+  return true;
+}
+
 }  // namespace
 
 QueryModel QueryModel::parse(std::string_view text) {
-  if (text == "random") return {QueryKind::random, 0.0, {}};
-  const auto colon = text.find(':');
-  if (colon == std::string_view::npos) {
-    throw ConfigError("unknown query model '" + std::string(text) +
-                      "' (expected angle:DEG, gauss:SIGMA, mask:FRAC, random or data:SOURCE)");
+  const NamedValue<QueryKind> named = kQueryKindNames.parse_parametric(text);
+  const std::string_view value = named.parameter.value_or(std::string_view{});
+  // Levels are stored as level + 0.0, so that "-0" is the value (and name) of "0".
+  switch (named.value) {
+    case QueryKind::random: return {QueryKind::random, 0.0, {}};
+    case QueryKind::data: {
+      require(!value.empty(), "query model 'data:' needs a source, e.g. data:idx:PATH");
+      QueryModel model{QueryKind::data, 0.0, {}};
+      model.source = std::string(value);
+      return model;
+    }
+    case QueryKind::angle: {
+      const double deg = parse_level(value, "an angle in degrees");
+      require(deg >= 0.0 && deg <= 180.0, "query angle must be in [0, 180] degrees, got " + std::string(value));
+      return {QueryKind::angle, deg + 0.0, {}};
+    }
+    case QueryKind::gauss: {
+      const double sigma = parse_level(value, "a noise level sigma");
+      require(sigma >= 0.0, "query noise sigma must be >= 0, got " + std::string(value));
+      return {QueryKind::gauss, sigma + 0.0, {}};
+    }
+    case QueryKind::mask: {
+      const double frac = parse_level(value, "a masked fraction");
+      require(frac >= 0.0 && frac <= 1.0, "masked fraction must be in [0, 1], got " + std::string(value));
+      return {QueryKind::mask, frac + 0.0, {}};
+    }
   }
-  const std::string_view kind = text.substr(0, colon);
-  const std::string_view value = text.substr(colon + 1);
-  if (kind == "data") {
-    require(!value.empty(), "query model 'data:' needs a source, e.g. data:idx:PATH");
-    QueryModel model{QueryKind::data, 0.0, {}};
-    model.source = std::string(value);
-    return model;
-  }
-  if (kind == "angle") {
-    const double deg = parse_level(value, "an angle in degrees");
-    require(deg >= 0.0 && deg <= 180.0, "query angle must be in [0, 180] degrees, got " + std::string(value));
-    return {QueryKind::angle, deg, {}};
-  }
-  if (kind == "gauss") {
-    const double sigma = parse_level(value, "a noise level sigma");
-    require(sigma >= 0.0, "query noise sigma must be >= 0, got " + std::string(value));
-    return {QueryKind::gauss, sigma, {}};
-  }
-  if (kind == "mask") {
-    const double frac = parse_level(value, "a masked fraction");
-    require(frac >= 0.0 && frac <= 1.0, "masked fraction must be in [0, 1], got " + std::string(value));
-    return {QueryKind::mask, frac, {}};
-  }
-  throw ConfigError("unknown query model '" + std::string(text) +
-                    "' (expected angle:DEG, gauss:SIGMA, mask:FRAC, random or data:SOURCE)");
+  throw ConfigError("unknown query model '" + std::string(text) + "' (" + kQueryKindNames.accepted() + ")");
 }
 
 std::string QueryModel::name() const {
-  auto number = [](double v) {
-    char buf[64];
-    const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, ptr);
-  };
+  const std::string word(kQueryKindNames.name(kind));
+  char buf[64];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, level);
   switch (kind) {
-    case QueryKind::angle: return "angle:" + number(level);
-    case QueryKind::gauss: return "gauss:" + number(level);
-    case QueryKind::mask: return "mask:" + number(level);
-    case QueryKind::random: return "random";
-    case QueryKind::data: return "data:" + source;
+    case QueryKind::random: return word;
+    case QueryKind::data: return word + ":" + source;
+    case QueryKind::angle:
+    case QueryKind::gauss:
+    case QueryKind::mask: return word + ":" + std::string(buf, ptr);
   }
   return "unknown";
 }
@@ -96,8 +169,9 @@ void make_queries(const QueryModel& model, const Matrix& memories,
   const std::uint64_t query_seed = rng::derive(seed, kQueryStream);
   const auto n_masked = static_cast<std::int64_t>(std::llround(model.level * static_cast<double>(d)));
   const double angle = model.level * std::numbers::pi / 180.0;
+  bool unrepresentable_target = false;
 
-#pragma omp parallel for schedule(static) default(none) \
+#pragma omp parallel for schedule(static) default(none) reduction(|| : unrepresentable_target) \
     shared(model, memories, targets, query_ids, queries, n, d, query_seed, n_masked, angle)
   for (std::int64_t i = 0; i < n; ++i) {
     rng::Stream stream(query_seed, static_cast<std::uint64_t>(model.kind),
@@ -130,39 +204,15 @@ void make_queries(const QueryModel& model, const Matrix& memories,
         }
         break;
       }
-      case QueryKind::angle: {
-        double norm2 = 0.0;
-        for (std::int64_t j = 0; j < d; ++j) norm2 += xi[j] * xi[j];
-        const double norm = std::sqrt(norm2);
-        if (d == 1 || norm == 0.0) {  // no orthogonal direction exists: rotate within the line
-          for (std::int64_t j = 0; j < d; ++j) x[j] = xi[j] * std::cos(angle);
-          break;
-        }
-        // u: a Gaussian vector with its component along ξ̂ removed, then normalised. Redraw in
-        // the (probability-zero) case that it is parallel to ξ.
-        double u_norm = 0.0;
-        do {
-          double along = 0.0;
-          for (std::int64_t j = 0; j < d; ++j) {
-            x[j] = stream.normal();
-            along += x[j] * xi[j];
-          }
-          along /= norm2;
-          u_norm = 0.0;
-          for (std::int64_t j = 0; j < d; ++j) {
-            x[j] -= along * xi[j];
-            u_norm += x[j] * x[j];
-          }
-          u_norm = std::sqrt(u_norm);
-        } while (!(u_norm > 1e-12 * norm));
-        const double c = std::cos(angle);
-        const double s = std::sin(angle) * norm / u_norm;
-        for (std::int64_t j = 0; j < d; ++j) x[j] = c * xi[j] + s * x[j];
+      case QueryKind::angle:
+        if (!rotate_away(xi, d, angle, stream, x)) unrepresentable_target = true;
         break;
-      }
       case QueryKind::random:
       case QueryKind::data: break;
     }
+  }
+  if (unrepresentable_target) {
+    throw KernelError("make_queries: a target memory is not finite or its norm overflows a double");
   }
 }
 

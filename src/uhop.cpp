@@ -1,6 +1,7 @@
 #include "hopcap/uhop.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -10,7 +11,9 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/metrics.hpp"
+#include "hopcap/name_table.hpp"
 #include "hopcap/rng.hpp"
+#include "uhop_search.hpp"
 
 namespace hopcap {
 namespace {
@@ -218,6 +221,27 @@ RestartOutcome run_restart(std::int64_t d, const UhopSettings& s, std::int64_t r
   return out;
 }
 
+// After Algorithm 1's loop (the result holds its map): refine that map, or search, on the
+// whole memory set, and keep the new map where its features are better separated. The
+// separation is recomputed from the map applied to the memories.
+void beyond_the_loop(const Matrix& memories, const UhopSettings& s, UhopResult& result) {
+  result.method = s.method;
+  result.min_angle_deg_paper = result.min_angle_deg_after;
+  if (s.method == UhopMethod::paper) return;
+  const uhop_search::Outcome found =
+      s.method == UhopMethod::refine
+          ? uhop_search::refine(memories, result.map, std::min(result.tau_final, 0.1))
+          : uhop_search::search(memories, s.feature_dim, s.bias, {kUhopSearchStarts, s.hops}, s.seed);
+  result.search_evaluations = found.evaluations;
+  const kernels::SeparationReport after =
+      kernels::feature_separation_report(memories, found.map.weight, found.map.bias);
+  if (after.delta_min_sphere > result.delta_min_after) {
+    result.map = found.map;
+    result.delta_min_after = after.delta_min_sphere;
+    result.min_angle_deg_after = after.min_angle_deg;
+  }
+}
+
 // Moves the kept restart's map, trace and stop state into the result.
 void take_best_restart(UhopResult& result, RestartOutcome&& best) {
   result.map = std::move(best.final);
@@ -233,6 +257,8 @@ void take_best_restart(UhopResult& result, RestartOutcome&& best) {
 UhopSettings UhopTextSettings::parse(std::uint64_t seed) const {
   UhopSettings s;
   s.feature_dim = feature_dim;
+  s.method = parse_uhop_method(method);
+  s.hops = hops;
   s.bias = bias;
   s.loss = parse_uhop_loss(loss);
   s.tau = tau;
@@ -253,55 +279,34 @@ UhopSettings UhopTextSettings::parse(std::uint64_t seed) const {
   return s;
 }
 
-UhopOptimizer parse_uhop_optimizer(std::string_view text) {
-  if (text == "gd") return UhopOptimizer::gd;
-  if (text == "sgd") return UhopOptimizer::sgd;
-  if (text == "adam") return UhopOptimizer::adam;
-  throw ConfigError("unknown optimizer '" + std::string(text) + "' (expected gd, sgd or adam)");
-}
+namespace {
 
-UhopProjection parse_uhop_projection(std::string_view text) {
-  if (text == "none") return UhopProjection::none;
-  if (text == "unit_rows") return UhopProjection::unit_rows;
-  if (text == "frobenius") return UhopProjection::frobenius;
-  throw ConfigError("unknown projection '" + std::string(text) +
-                    "' (expected none, unit_rows or frobenius)");
-}
+// The U-Hop+ vocabularies, one table each (docs/science.md names them).
+constexpr NameTable kOptimizerNames{"optimizer", std::array<Named<UhopOptimizer>, 3>{{{UhopOptimizer::gd, "gd"},
+                                                                                      {UhopOptimizer::sgd, "sgd"},
+                                                                                      {UhopOptimizer::adam, "adam"}}}};
+constexpr NameTable kProjectionNames{"projection",
+                                     std::array<Named<UhopProjection>, 3>{{{UhopProjection::none, "none"},
+                                                                           {UhopProjection::unit_rows, "unit_rows"},
+                                                                           {UhopProjection::frobenius, "frobenius"}}}};
+constexpr NameTable kInitNames{"initialisation", std::array<Named<UhopInit>, 3>{{{UhopInit::gaussian, "gaussian"},
+                                                                                 {UhopInit::identity, "identity"},
+                                                                                 {UhopInit::orthogonal, "orthogonal"}}}};
+constexpr NameTable kMethodNames{"U-Hop+ method", std::array<Named<UhopMethod>, 3>{{{UhopMethod::paper, "paper"},
+                                                                                    {UhopMethod::refine, "refine"},
+                                                                                    {UhopMethod::search, "search"}}}};
 
-UhopInit parse_uhop_init(std::string_view text) {
-  if (text == "gaussian") return UhopInit::gaussian;
-  if (text == "identity") return UhopInit::identity;
-  if (text == "orthogonal") return UhopInit::orthogonal;
-  throw ConfigError("unknown initialisation '" + std::string(text) +
-                    "' (expected gaussian, identity or orthogonal)");
-}
+}  // namespace
 
-std::string to_string(UhopOptimizer v) {
-  switch (v) {
-    case UhopOptimizer::gd: return "gd";
-    case UhopOptimizer::sgd: return "sgd";
-    case UhopOptimizer::adam: return "adam";
-  }
-  return "unknown";
-}
+UhopOptimizer parse_uhop_optimizer(std::string_view text) { return kOptimizerNames.parse(text); }
+UhopProjection parse_uhop_projection(std::string_view text) { return kProjectionNames.parse(text); }
+UhopInit parse_uhop_init(std::string_view text) { return kInitNames.parse(text); }
+UhopMethod parse_uhop_method(std::string_view text) { return kMethodNames.parse(text); }
 
-std::string to_string(UhopProjection v) {
-  switch (v) {
-    case UhopProjection::none: return "none";
-    case UhopProjection::unit_rows: return "unit_rows";
-    case UhopProjection::frobenius: return "frobenius";
-  }
-  return "unknown";
-}
-
-std::string to_string(UhopInit v) {
-  switch (v) {
-    case UhopInit::gaussian: return "gaussian";
-    case UhopInit::identity: return "identity";
-    case UhopInit::orthogonal: return "orthogonal";
-  }
-  return "unknown";
-}
+std::string to_string(UhopMethod v) { return std::string(kMethodNames.name(v)); }
+std::string to_string(UhopOptimizer v) { return std::string(kOptimizerNames.name(v)); }
+std::string to_string(UhopProjection v) { return std::string(kProjectionNames.name(v)); }
+std::string to_string(UhopInit v) { return std::string(kInitNames.name(v)); }
 
 void UhopSettings::validate(std::int64_t d) const {
   require(feature_dim >= 1, "feature dimension D_Phi must be >= 1");
@@ -319,6 +324,7 @@ void UhopSettings::validate(std::int64_t d) const {
   require(plateau_window >= 0, "plateau window must be >= 0 (0 = off)");
   require(plateau_tol >= 0.0, "plateau tolerance must be >= 0");
   require(restarts >= 1, "restarts must be >= 1");
+  require(hops >= 0, "hops must be >= 0");
   require(panel_rows >= 0, "panel_rows must be >= 0");
   require(init != UhopInit::identity || feature_dim <= d,
           "identity initialisation needs D_Phi <= d (D_Phi = " + std::to_string(feature_dim) +
@@ -393,6 +399,7 @@ UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
   result.delta_min_before = before.delta_min_sphere;
   result.min_angle_deg_before = before.min_angle_deg;
   take_best_restart(result, std::move(best_outcome));
+  beyond_the_loop(memories, settings, result);
   result.loss_final =
       kernels::uhop_loss(memories, result.map, {settings.loss, result.tau_final, settings.panel_rows}).loss;
   return result;
@@ -435,6 +442,15 @@ UhopResult train_uhop_partitioned(const Matrix& local_rows, const kernels::RowPa
   result.delta_min_before = 1.0 - s_before;
   result.min_angle_deg_before = degrees_from_cos(s_before);
   take_best_restart(result, std::move(best_outcome));
+  if (settings.method != UhopMethod::paper) {
+    // Every process runs the same search on the gathered set, so all end with the same map,
+    // that of train_uhop.
+    Matrix all(partition.total, local_rows.cols);
+    partition.gather_rows(local_rows.data, all.data, local_rows.cols);
+    beyond_the_loop(all, settings, result);
+  } else {
+    beyond_the_loop(local_rows, settings, result);
+  }
   result.loss_final = kernels::uhop_loss_partitioned(local_rows, partition, result.map,
                                                      {settings.loss, result.tau_final, settings.panel_rows})
                           .loss;

@@ -1,7 +1,9 @@
 #include "hopcap/well_separation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "hopcap/bounds.hpp"
 #include "hopcap/error.hpp"
@@ -98,13 +100,45 @@ WellSeparation check_well_separation(const kernels::SeparationReport& report,
   return check_well_separation_part(delta, report.m, 1.0, beta, radius);
 }
 
+namespace {
+
+// Largest M ≤ m_limit where `holds` is true, for a condition true at M = 1 and, beyond some M,
+// false (doubling, then bisection); {capacity, limit reached}.
+std::pair<std::int64_t, bool> largest_m_where(const std::function<bool(std::int64_t)>& holds,
+                                              std::int64_t m_limit) {
+  std::int64_t lo = 1;
+  std::int64_t hi = 0;  // first M found to fail; 0 while none is known
+  while (lo < m_limit) {
+    const std::int64_t probe = lo > m_limit / 2 ? m_limit : 2 * lo;
+    if (holds(probe)) {
+      lo = probe;
+    } else {
+      hi = probe;
+      break;
+    }
+  }
+  if (hi == 0) return {lo, true};
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (holds(mid) ? lo : hi) = mid;
+  }
+  return {lo, false};
+}
+
+void require_search(double beta, std::optional<double> radius, std::int64_t m_limit) {
+  require_params(beta, 1, 1.0);
+  if (radius) require_radius(*radius);
+  require(m_limit >= 1, "theoretical capacity: search limit must be >= 1, got " +
+                            std::to_string(m_limit));
+}
+
+}  // namespace
+
 CapacityResult theoretical_capacity(const std::function<double(std::int64_t)>& delta_min_of_m,
                                     double beta, double max_norm, std::optional<double> radius,
                                     std::int64_t m_limit) {
   require_params(beta, 1, max_norm);
-  if (radius) require_radius(*radius);
-  require(m_limit >= 1, "theoretical capacity: search limit must be >= 1, got " +
-                            std::to_string(m_limit));
+  require_search(beta, radius, m_limit);
   require(static_cast<bool>(delta_min_of_m), "theoretical capacity: no Delta_min(M) given");
 
   auto evaluate = [&](std::int64_t m, double& delta, double& threshold) {
@@ -118,35 +152,40 @@ CapacityResult theoretical_capacity(const std::function<double(std::int64_t)>& d
   };
   double delta = 0.0;
   double threshold = 0.0;
-  auto holds = [&](std::int64_t m) { return evaluate(m, delta, threshold); };
-
   // M = 1 always holds: its threshold is −∞.
-  std::int64_t lo = 1;
-  std::int64_t hi = 0;  // first M found to fail; 0 while none is known
-  while (lo < m_limit) {
-    const std::int64_t probe = lo > m_limit / 2 ? m_limit : 2 * lo;
-    if (holds(probe)) {
-      lo = probe;
-    } else {
-      hi = probe;
-      break;
-    }
-  }
+  const auto [capacity, limit_reached] =
+      largest_m_where([&](std::int64_t m) { return evaluate(m, delta, threshold); }, m_limit);
   CapacityResult result;
-  if (hi == 0) {
-    result.limit_reached = true;
-  } else {
-    while (hi - lo > 1) {
-      const std::int64_t mid = lo + (hi - lo) / 2;
-      if (holds(mid)) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-  }
-  result.capacity = lo;
-  evaluate(lo, result.delta_min, result.threshold);
+  result.capacity = capacity;
+  result.limit_reached = limit_reached;
+  evaluate(capacity, result.delta_min, result.threshold);
+  return result;
+}
+
+CapacityResult best_lower_capacity(std::int64_t dim, double beta, std::optional<double> radius,
+                                   std::int64_t m_limit) {
+  require(dim >= 2, "best_lower_capacity: dimension must be >= 2, got " + std::to_string(dim));
+  require_search(beta, radius, m_limit);
+  const auto threshold_at = [&](std::int64_t m) {
+    return well_separation_threshold(beta, m, 1.0, radius_or_default(radius, beta, m, 1.0));
+  };
+  const auto holds = [&](std::int64_t m) {
+    if (m == 1) return true;
+    const double threshold = threshold_at(m);
+    if (bounds::prop31_lower(m, dim) >= threshold) return true;
+    if (threshold <= 0.0) return true;
+    if (threshold >= 2.0) return false;  // no two points are more than Δ = 2 apart
+    const double theta = 2.0 * std::asin(std::sqrt(0.5 * threshold));
+    return bounds::csw_log2_count(dim, theta) >= std::log2(static_cast<double>(m));
+  };
+  const auto [capacity, limit_reached] = largest_m_where(holds, m_limit);
+  CapacityResult result;
+  result.capacity = capacity;
+  result.limit_reached = limit_reached;
+  result.threshold = threshold_at(capacity);
+  result.delta_min = capacity >= 2 ? std::max(bounds::prop31_lower(capacity, dim),
+                                              bounds::separation_of_angle(bounds::csw_lower_angle(dim, capacity)))
+                                   : bounds::prop31_lower(1, dim);
   return result;
 }
 

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <sstream>
@@ -301,6 +303,244 @@ TEST(Bounds, RejectInvalidArguments) {
   EXPECT_THROW(bounds::rankin_rate(kPi / 2), ConfigError);
   EXPECT_THROW(bounds::simplex_delta(1), ConfigError);
   EXPECT_THROW(bounds::polygon_delta(1), ConfigError);
+}
+
+// ---- Levenshtein's universal bound ----------------------------------------------------------
+
+double levenshtein_count(std::int64_t n, double s) {
+  return std::exp2(bounds::levenshtein_log2_count(n, std::acos(s)));
+}
+
+TEST(Levenshtein, LowDegreePiecesAreTheClosedForms) {
+  for (std::int64_t n = 2; n <= 30; ++n) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    const double nd = static_cast<double>(n);
+    // L_1 = 1 − 1/s on [−1, −1/n] (Rankin's simplex bound).
+    for (double s : {-1.0, -0.75, -0.5, -1.0 / nd - 1e-9}) {
+      if (s > -1.0 / nd) continue;
+      EXPECT_NEAR(levenshtein_count(n, s), 1.0 - 1.0 / s, 1e-9 * (1.0 - 1.0 / s));
+      EXPECT_EQ(bounds::levenshtein_degree(n, std::acos(s)), 1);
+    }
+    // L_2 = 2n(1−s)/(1−ns) on [−1/n, 0]: 2n at s = 0 (the cross-polytope).
+    for (double f : {0.9, 0.5, 0.1, 0.0}) {
+      const double s = -f / nd;
+      const double expected = 2.0 * nd * (1.0 - s) / (1.0 - nd * s);
+      EXPECT_NEAR(levenshtein_count(n, s), expected, 1e-9 * expected);
+      // s = 0 is the switch to L_3, whose value agrees there.
+      if (f > 0.0) {
+        EXPECT_EQ(bounds::levenshtein_degree(n, std::acos(s)), 2);
+      }
+    }
+    // L_3 = n(1−s)(2+(n+1)s)/(1−ns²) on [0, (√(n+3) − 1)/(n+2)].
+    const double t2 = (std::sqrt(nd + 3.0) - 1.0) / (nd + 2.0);
+    for (double f : {0.1, 0.5, 0.9}) {
+      const double s = f * t2;
+      const double expected = nd * (1.0 - s) * (2.0 + (nd + 1.0) * s) / (1.0 - nd * s * s);
+      EXPECT_NEAR(levenshtein_count(n, s), expected, 1e-9 * expected);
+      EXPECT_EQ(bounds::levenshtein_degree(n, std::acos(s)), 3);
+    }
+  }
+}
+
+TEST(Levenshtein, AttainedByTightDesigns) {
+  // Tight spherical designs attain the bound: E8 and Leech roots (kissing 240 and 196560),
+  // the icosahedron, the 27 lines of E6 (n = 6, s = 1/4), the 275 of McLaughlin's graph
+  // (n = 22, s = 1/6), the 56 and 552 points of tight 5-designs (n = 7, 23) and the 4600 of
+  // the tight 7-design in n = 23; in the plane the regular polygon.
+  struct Case {
+    std::int64_t n;
+    double s;
+    double count;
+  };
+  const std::vector<Case> cases = {
+      {8, 0.5, 240},           {24, 0.5, 196560},         {3, 1.0 / std::sqrt(5.0), 12},
+      {6, 0.25, 27},           {22, 1.0 / 6.0, 275},      {7, 1.0 / 3.0, 56},
+      {23, 0.2, 552},          {23, 1.0 / 3.0, 4600},     {2, std::cos(2.0 * kPi / 7.0), 7},
+      {2, std::cos(2.0 * kPi / 40.0), 40},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("n=" + std::to_string(c.n) + " s=" + std::to_string(c.s));
+    EXPECT_NEAR(levenshtein_count(c.n, c.s), c.count, 1e-9 * c.count);
+    // The inverted bound gives back the code's angle.
+    const double angle = bounds::levenshtein_upper_angle(c.n, static_cast<std::int64_t>(c.count));
+    EXPECT_NEAR(angle, std::acos(c.s), 1e-9);
+    EXPECT_GE(angle, std::acos(c.s) - 1e-15);
+  }
+}
+
+TEST(Levenshtein, ContinuousAcrossPiecesAndIncreasingInCosine) {
+  for (std::int64_t n : {2, 3, 4, 5, 8, 16, 24, 100, 1000}) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    double previous_s = -1.0;
+    // log2 L: L itself overflows for n = 1000 near s = 1.
+    const auto log2_bound = [n](double s) { return bounds::levenshtein_log2_count(n, std::acos(s)); };
+    double previous = log2_bound(-1.0);
+    EXPECT_NEAR(previous, 1.0, 1e-9);
+    std::int64_t previous_degree = bounds::levenshtein_degree(n, kPi);
+    int switches = 0;
+    for (int i = 1; i <= 400; ++i) {
+      const double s = -1.0 + 1.98 * i / 400.0;
+      const double value = log2_bound(s);
+      EXPECT_GE(value, previous - 1e-12) << "s=" << s;
+      const std::int64_t degree = bounds::levenshtein_degree(n, std::acos(s));
+      if (degree != previous_degree) {
+        // Locate the switch and compare the two pieces there.
+        double lo = previous_s, hi = s;
+        for (int k = 0; k < 60; ++k) {
+          const double mid = 0.5 * (lo + hi);
+          (bounds::levenshtein_degree(n, std::acos(mid)) == previous_degree ? lo : hi) = mid;
+        }
+        const double left = log2_bound(lo), right = log2_bound(hi);
+        EXPECT_NEAR(left, right, 1e-6 * std::max(1.0, right))
+            << "at the switch " << previous_degree << " -> " << degree;
+        EXPECT_GT(degree, previous_degree);
+        ++switches;
+      }
+      previous_s = s;
+      previous = value;
+      previous_degree = degree;
+    }
+    EXPECT_GE(switches, 2);
+  }
+}
+
+TEST(Levenshtein, BoundsEverySloaneTammesCode) {
+  HOPCAP_REQUIRE_SHARED(shared);
+  const auto rows = read_tammes_csv(shared / "spherical-codes" / "tammes_dim3_best_known.csv");
+  ASSERT_EQ(rows.size(), 128u);
+  for (const TammesRow& r : rows) {
+    SCOPED_TRACE("N=" + std::to_string(r.n));
+    // A(3, θ) ≥ N at the code's own angle (7 printed decimals: step down half a unit).
+    const double t = radians(r.angle_deg - 5e-8);
+    EXPECT_GE(std::exp2(bounds::levenshtein_log2_count(3, t)), static_cast<double>(r.n));
+    const bounds::OptimalAngleBounds b = bounds::optimal_angle_bounds(3, r.n);
+    EXPECT_LE(radians(r.angle_deg - 5e-8), b.best_upper);
+    EXPECT_LE(radians(r.angle_deg - 5e-8), b.levenshtein_upper);
+    EXPECT_LE(radians(r.angle_deg - 5e-8), b.fejes_toth_upper);
+  }
+}
+
+// ---- Bounds on the optimal minimal angle θ*(n, M) ---------------------------------------------
+
+TEST(OptimalAngle, CswLowerInvertsTheCapAreaInTwoAndThreeDimensions) {
+  for (std::int64_t m = 2; m <= 2000; m = m * 3 / 2 + 1) {
+    SCOPED_TRACE("M=" + std::to_string(m));
+    const double md = static_cast<double>(m);
+    // n = 3: 1/μ = 2/(1 − cos θ) ≥ M up to Δ = 2/M; n = 2: π/θ ≥ M up to θ = π/M.
+    EXPECT_NEAR(bounds::csw_lower_angle(3, m), std::acos(1.0 - 2.0 / md), 1e-12);
+    EXPECT_NEAR(bounds::separation_of_angle(bounds::csw_lower_angle(3, m)), 2.0 / md, 1e-12 / md);
+    EXPECT_NEAR(bounds::csw_lower_angle(2, m), kPi / md, 1e-13);
+    // Three times Prop 3.1's 2/(3M).
+    const bounds::OptimalAngleBounds b = bounds::optimal_angle_bounds(3, m);
+    EXPECT_NEAR(bounds::separation_of_angle(b.csw_lower) / bounds::separation_of_angle(b.prop31_lower),
+                3.0, 1e-9);
+    EXPECT_STREQ(b.best_lower_name, "csw_lower");
+  }
+}
+
+TEST(OptimalAngle, RankinUpperIsTheSimplexThenNinetyDegrees) {
+  for (std::int64_t n = 1; n <= 20; ++n) {
+    for (std::int64_t m = 2; m <= 3 * n + 2; ++m) {
+      const double expected = m <= n + 1 ? std::acos(-1.0 / static_cast<double>(m - 1)) : kPi / 2;
+      EXPECT_DOUBLE_EQ(bounds::rankin_upper_angle(n, m), expected) << n << " " << m;
+    }
+  }
+  // Where Rankin is exact (simplex, cross-polytope), Levenshtein's L_1 and L_2 give the same.
+  for (std::int64_t n = 2; n <= 12; ++n) {
+    for (std::int64_t m = 2; m <= n + 1; ++m) {
+      EXPECT_NEAR(bounds::levenshtein_upper_angle(n, m), bounds::rankin_upper_angle(n, m), 1e-9);
+    }
+    EXPECT_NEAR(bounds::levenshtein_upper_angle(n, 2 * n), kPi / 2, 1e-9);
+  }
+}
+
+TEST(OptimalAngle, IntervalsContainTheProvenOptimalCodes) {
+  struct Known {
+    std::int64_t n, m;
+    double angle;
+  };
+  std::vector<Known> known = {
+      {3, 12, std::acos(1.0 / std::sqrt(5.0))}, {4, 120, radians(36)}, {8, 240, radians(60)},
+      {24, 196560, radians(60)},                {3, 4, std::acos(-1.0 / 3.0)},
+      {3, 6, kPi / 2},                          {3, 9, std::acos(1.0 / 3.0)},
+  };
+  for (std::int64_t n = 2; n <= 12; ++n) {
+    known.push_back({n, n + 1, std::acos(-1.0 / static_cast<double>(n))});  // simplex
+    known.push_back({n, 2 * n, kPi / 2});                                   // cross-polytope
+  }
+  for (std::int64_t m = 3; m <= 30; ++m) known.push_back({2, m, 2.0 * kPi / static_cast<double>(m)});
+  for (const Known& k : known) {
+    SCOPED_TRACE("n=" + std::to_string(k.n) + " M=" + std::to_string(k.m));
+    const bounds::OptimalAngleBounds b = bounds::optimal_angle_bounds(k.n, k.m);
+    constexpr double slack = 1e-12;
+    EXPECT_LE(b.csw_lower, k.angle + slack);
+    EXPECT_LE(b.prop31_lower, k.angle + slack);
+    EXPECT_GE(b.levenshtein_upper, k.angle - slack);
+    EXPECT_GE(b.rankin_upper, k.angle - slack);
+    EXPECT_GE(b.prop31_upper, k.angle - slack);
+    if (k.n == 3 && k.m >= 3) {
+      EXPECT_GE(b.fejes_toth_upper, k.angle - slack);
+    }
+    EXPECT_LE(b.best_lower, k.angle + slack);
+    EXPECT_GE(b.best_upper, k.angle - slack);
+  }
+}
+
+TEST(OptimalAngle, BestBoundsAreTheExtremesAndCswBeatsProp31) {
+  for (std::int64_t n : {2, 3, 4, 6, 8, 16, 32, 64, 128, 1000}) {
+    for (double mm = 2.0; mm < 1e9; mm *= 7.3) {
+      const auto m = static_cast<std::int64_t>(mm);
+      SCOPED_TRACE("n=" + std::to_string(n) + " M=" + std::to_string(m));
+      const bounds::OptimalAngleBounds b = bounds::optimal_angle_bounds(n, m);
+      EXPECT_DOUBLE_EQ(b.best_lower, std::max(b.csw_lower, b.prop31_lower));
+      double upper = std::min({b.levenshtein_upper, b.rankin_upper, b.prop31_upper});
+      if (n == 3 && m >= 3) upper = std::min(upper, b.fejes_toth_upper);
+      EXPECT_DOUBLE_EQ(b.best_upper, upper);
+      EXPECT_LE(b.best_lower, b.best_upper);
+      // CSW's separation is at least 1.3 times Prop 3.1's over this range (3 at n = 3).
+      EXPECT_GE(bounds::separation_of_angle(b.csw_lower), 1.3 * bounds::separation_of_angle(b.prop31_lower));
+      EXPECT_EQ(std::isnan(b.fejes_toth_upper), !(n == 3 && m >= 3));
+      if (b.best_lower < kPi / 2) {
+        EXPECT_DOUBLE_EQ(b.kl_asymptotic_rate, bounds::kl_combined_rate(b.best_lower));
+      } else {
+        EXPECT_TRUE(std::isnan(b.kl_asymptotic_rate));
+      }
+    }
+  }
+  EXPECT_THROW(bounds::optimal_angle_bounds(3, 1), ConfigError);
+  EXPECT_THROW(bounds::optimal_angle_bounds(1, 5), ConfigError);
+  EXPECT_THROW(bounds::levenshtein_log2_count(3, 0.0), ConfigError);
+  EXPECT_THROW(bounds::levenshtein_log2_count(1, 1.0), ConfigError);
+}
+
+TEST(OptimalAngle, ExtremeSizesStayFiniteAndOrdered) {
+  // Large n: the Jacobi values fall like s^k and are rescaled instead of underflowing. Huge M in
+  // n = 3: Fejes Tóth's angle ≈ sqrt(8π/(√3 M)) keeps its accuracy.
+  struct Case {
+    std::int64_t n, m;
+  };
+  for (const Case c : {Case{100000, 1000000}, Case{1000000, 1000000000000000000},
+                       Case{2147483647, 1000000000000000000}, Case{3, 9223372036854775807},
+                       Case{2, 1000000000000}}) {
+    SCOPED_TRACE("n=" + std::to_string(c.n) + " M=" + std::to_string(c.m));
+    const bounds::OptimalAngleBounds b = bounds::optimal_angle_bounds(c.n, c.m);
+    EXPECT_GT(b.best_lower, 0.0);
+    EXPECT_LE(b.best_lower, b.best_upper);
+    EXPECT_LE(b.csw_lower, b.levenshtein_upper);
+    EXPECT_TRUE(std::isfinite(b.levenshtein_upper));
+  }
+  const double md = 9223372036854775807.0;
+  EXPECT_NEAR(bounds::fejes_toth_max_angle(9223372036854775807),
+              std::sqrt(8.0 * kPi / (std::sqrt(3.0) * md)), 1e-6 * std::sqrt(8.0 * kPi / (std::sqrt(3.0) * md)));
+  // A simplex of M ≤ n + 1 points at huge n: Levenshtein's L_1 is exact.
+  EXPECT_NEAR(bounds::levenshtein_upper_angle(100000000, 1000000), std::acos(-1.0 / 999999.0), 1e-12);
+}
+
+TEST(OptimalAngle, SeparationOfAngle) {
+  for (double deg = 0.0; deg <= 180.0; deg += 3.0) {
+    EXPECT_NEAR(bounds::separation_of_angle(radians(deg)), 1.0 - std::cos(radians(deg)), 1e-15);
+  }
+  EXPECT_TRUE(std::isnan(bounds::separation_of_angle(std::numeric_limits<double>::quiet_NaN())));
 }
 
 }  // namespace

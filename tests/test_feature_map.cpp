@@ -70,7 +70,7 @@ TEST(FeatureMap, FileRoundTripIsExact) {
   for (bool bias : {false, true}) {
     FeatureMap map{generate_memories(Distribution::gaussian, 5, 3, 9, 0), {}};
     if (bias) map.bias = {0.25, -1.5, 3.0};
-    io::save_feature_map(path, map);
+    io::save_feature_map(path, map, nullptr, "", /*overwrite=*/true);
     const FeatureMap back = io::load_feature_map(path);
     EXPECT_EQ(back.weight.rows, 3);
     EXPECT_EQ(back.weight.cols, 5);

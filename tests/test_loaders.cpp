@@ -2,6 +2,7 @@
 // files, IDX (plain and gzipped), HDF5, and the seeded subset.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -12,12 +13,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
 
 #include "hopcap/error.hpp"
+#include "hopcap/io/feature_map_io.hpp"
+#include "hopcap/io/input_file.hpp"
 #include "hopcap/io/loaders.hpp"
 #include "test_support.hpp"
 
@@ -545,6 +550,111 @@ TEST(Preprocess, SubsetComesBeforeScalingAndProjection) {
     EXPECT_NEAR(p(i, 0), x / norm, 1e-15);
     EXPECT_NEAR(p(i, 1), y / norm, 1e-15);
   }
+}
+
+// ---------------------------------------------------------------- special files and absurd values
+
+class SpecialFiles : public TempDirTest {
+ protected:
+  fs::path make_fifo(const std::string& name) const {
+    const fs::path path = dir_ / name;
+    EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0) << path;
+    return path;
+  }
+};
+
+void expect_input_error_containing(const std::function<void()>& load, const std::string& part) {
+  const std::string message = error_message(load);
+  EXPECT_NE(message.find(part), std::string::npos) << message;
+  EXPECT_THROW(load(), InputError);
+}
+
+TEST_F(SpecialFiles, FifoWithNoWriterIsRefusedByEveryLoader) {
+  const test::BoundedTime bound(20);  // a blocking open would never return
+  const fs::path fifo = make_fifo("pipe");
+  const std::string f = fifo.string();
+  expect_input_error_containing([&] { io::load_text(fifo); }, "FIFO");
+  expect_input_error_containing([&] { io::load_idx(fifo); }, "FIFO");
+  expect_input_error_containing([&] { io::load_h5(fifo, "W"); }, "FIFO");
+  expect_input_error_containing([&] { io::load_feature_map(fifo); }, "FIFO");
+  expect_input_error_containing([&] { io::load_source("text:" + f); }, "FIFO");
+  expect_input_error_containing([&] { io::check_source("idx:" + f); }, "FIFO");
+  expect_input_error_containing([&] { io::check_source("h5:" + f + ":W"); }, "FIFO");
+  expect_input_error_containing([&] { io::read_regular_file(fifo, 1024); }, "FIFO");
+}
+
+TEST_F(SpecialFiles, DevicesAndDirectoriesAreRefused) {
+  const test::BoundedTime bound(20);  // a blocking open would never return
+  if (!fs::exists("/dev/zero")) GTEST_SKIP() << "/dev/zero not available";
+  expect_input_error_containing([] { io::load_text("/dev/zero"); }, "character device");
+  expect_input_error_containing([] { io::load_idx("/dev/zero"); }, "character device");
+  expect_input_error_containing([] { io::load_h5("/dev/zero", "W"); }, "character device");
+  expect_input_error_containing([&] { io::load_text(dir_); }, "directory");
+  expect_input_error_containing([&] { io::load_idx(dir_); }, "directory");
+  expect_input_error_containing([&] { io::check_source("h5:" + dir_.string() + ":W"); },
+                                "directory");
+  expect_input_error_containing([] { io::load_text("/nonexistent/hopcap/x.txt"); }, "not found");
+}
+
+TEST_F(SpecialFiles, TextLargerThanTheLimitIsRefusedBeforeReading) {
+  const test::BoundedTime bound(20);  // a blocking open would never return
+  const fs::path big = write("big.txt", "1 2\n");
+  fs::resize_file(big, io::kMaxTextFileBytes + 1);  // sparse: costs no disk
+  expect_input_error_containing([&] { io::load_text(big); }, "limit");
+  // A file the size check cannot see (it grows, or /proc reports 0) is cut off while reading.
+  expect_input_error_containing([&] { io::read_regular_file(write("small.txt", "12345"), 4); },
+                                "limit");
+  EXPECT_EQ(io::read_regular_file(write("exact.txt", "1234"), 4), "1234");
+}
+
+TEST_F(SpecialFiles, GzipStreamWithoutItsTrailerIsRefused) {
+  const fs::path whole = dir_ / "whole-idx3-ubyte.gz";
+  write_gz(whole, tiny_idx());
+  ASSERT_EQ(io::load_idx(whole).rows, 3);
+  std::ifstream in(whole, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 8u);
+  // Without the 8-byte trailer (CRC-32, length) every payload byte still decompresses.
+  const fs::path no_trailer = write("no-trailer-idx3-ubyte.gz", bytes.substr(0, bytes.size() - 8));
+  expect_input_error_containing([&] { io::load_idx(no_trailer); }, "truncated gzip stream");
+  const fs::path half = write("half-idx3-ubyte.gz", bytes.substr(0, bytes.size() - 4));
+  expect_input_error_containing([&] { io::load_idx(half); }, "truncated gzip stream");
+  EXPECT_THROW(io::check_source("idx:" + no_trailer.string()), InputError);
+}
+
+TEST_F(SpecialFiles, RowsWhoseSquaredNormOverflowsAreRefusedAtLoad) {
+  const fs::path huge = write("huge.txt", "1e300 0 0\n0 1e300 0\n0 0 1e300\n");
+  expect_input_error_containing([&] { io::load_source("text:" + huge.string()); },
+                                "squared norm overflows");
+  EXPECT_THROW(io::check_source("text:" + huge.string()), InputError);
+  const fs::path beyond = write("beyond.txt", "1 1e400\n");
+  expect_input_error_containing([&] { io::load_text(beyond); }, "outside the range of a double");
+  const fs::path tiny = write("tiny.txt", "1 1e-400\n");
+  expect_input_error_containing([&] { io::load_text(tiny); }, "outside the range of a double");
+  // Large but representable: loads unchanged.
+  const fs::path large = write("large.txt", "1e13 0 0\n0 1e13 0\n0 0 1e13\n");
+  const Matrix m = io::load_source("text:" + large.string());
+  EXPECT_EQ(m.data, (std::vector<double>{1e13, 0, 0, 0, 1e13, 0, 0, 0, 1e13}));
+}
+
+TEST_F(SpecialFiles, CheckedSourceIsCheckedAgainAfterItsFileChanges) {
+  const fs::path path = write("grows.txt", "1 0\n0 1\n");
+  const std::string spec = "text:" + path.string();
+  io::check_source(spec);
+  io::check_source(spec);  // unchanged: passes again without reading
+  write("grows.txt", "1 0\n0 1\nnot 1\n");
+  expect_input_error_containing([&] { io::check_source(spec); }, "non-numeric");
+}
+
+TEST_F(H5, CheckReadsTheShapeWithoutTheValues) {
+  const fs::path path = make_file();
+  EXPECT_EQ(io::check_h5(path, "/grp/x"), (std::pair<std::int64_t, std::int64_t>{3, 2}));
+  EXPECT_EQ(io::check_h5(path, "/v"), (std::pair<std::int64_t, std::int64_t>{4, 1}));
+  EXPECT_THROW(io::check_h5(path, "/s"), H5Error);
+  EXPECT_THROW(io::check_h5(path, "/cube"), H5Error);
+  EXPECT_THROW(io::check_h5(path, "/missing"), H5Error);
+  const fs::path text = write("passwd", "root:x:0:0:root:/root:/bin/sh\n");
+  EXPECT_THROW(io::check_source("h5:" + text.string() + ":W"), H5Error);
 }
 
 TEST(LoadSource, UnknownOrEmptyPathsThrow) {

@@ -1,19 +1,23 @@
 // The HDF5 results file: round trip of values, statuses and messages, reopening, input checks,
-// metadata that stays byte-identical while points are written, survival of a writer killed with
-// SIGKILL, and reading with xarray (h5netcdf) and h5py.
+// metadata that stays byte-identical while points are written (messages arrive by a rename),
+// typed global attributes, survival of a writer killed with SIGKILL, and reading with xarray
+// (h5netcdf and netcdf4 engines) and h5py.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -23,11 +27,13 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "hopcap/error.hpp"
 #include "hopcap/io/results_file.hpp"
 #include "test_support.hpp"
+#include "write_fault.h"
 
 namespace hopcap::io {
 namespace {
@@ -108,28 +114,45 @@ void expect_same(const std::vector<double>& actual, const std::vector<double>& e
   }
 }
 
-// The `message` string at one grid point, read with the HDF5 C API from a closed file.
+// Opens a results file for reading beside a ResultsFile of this process that may have it open:
+// HDF5 requires the same file-locking setting for both, and hopcap's writer takes no HDF5 lock.
+hid_t open_read_only(const fs::path& path) {
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, false, true);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  return file;
+}
+
+// The `message` string at one grid point, read with the HDF5 C API from a closed file: a
+// variable-length UTF-8 string (netCDF NC_STRING), "" where none was written.
 std::string read_message(const fs::path& path, const Point& p) {
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t file = open_read_only(path);
   EXPECT_GE(file, 0);
   const hid_t ds = H5Dopen2(file, "message", H5P_DEFAULT);
-  const hid_t type = H5Dget_type(ds);
-  const std::size_t size = H5Tget_size(type);
+  const hid_t stored = H5Dget_type(ds);
+  EXPECT_GT(H5Tis_variable_str(stored), 0) << "message is not a variable-length string";
+  EXPECT_EQ(H5Tget_cset(stored), H5T_CSET_UTF8);
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
   const hid_t space = H5Dget_space(ds);
   std::vector<hsize_t> start(p.begin(), p.end());
   std::vector<hsize_t> count(p.size(), 1);
   H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
   const hsize_t one = 1;
   const hid_t mem = H5Screate_simple(1, &one, nullptr);
-  std::string text(size, '\0');
-  EXPECT_GE(H5Dread(ds, type, mem, space, H5P_DEFAULT, text.data()), 0);
+  char* text = nullptr;
+  EXPECT_GE(H5Dread(ds, type, mem, space, H5P_DEFAULT, &text), 0);
+  const std::string out = text != nullptr ? std::string(text) : std::string();
+  if (text != nullptr) H5free_memory(text);
   H5Sclose(mem);
   H5Sclose(space);
   H5Tclose(type);
+  H5Tclose(stored);
   H5Dclose(ds);
   H5Fclose(file);
-  text.resize(text.find('\0') == std::string::npos ? text.size() : text.find('\0'));
-  return text;
+  return out;
 }
 
 std::vector<char> file_bytes(const fs::path& path) {
@@ -143,7 +166,7 @@ TEST(ResultsFile, WritesAndReadsBackPoints) {
   const ResultsLayout layout = sample_layout();
   ResultsFile file = ResultsFile::create(path, layout);
   EXPECT_EQ(file.grid_shape(), (std::vector<std::int64_t>{3, 2, 2}));
-  EXPECT_EQ(file.attribute("config"), layout.attributes.at("config"));
+  EXPECT_EQ(file.attribute("config"), std::get<std::string>(layout.attributes.at("config")));
   EXPECT_EQ(file.attribute("hopcap_version"), "0.1.0");
   EXPECT_EQ(file.attribute("hopcap_format_version"), std::to_string(kResultsFormatVersion));
   EXPECT_EQ(file.attribute("no_such_attribute"), "");
@@ -221,7 +244,7 @@ TEST(ResultsFile, ReopenKeepsEverything) {
   {
     ResultsFile file = ResultsFile::open(path);
     EXPECT_EQ(file.grid_shape(), (std::vector<std::int64_t>{3, 2, 2}));
-    EXPECT_EQ(file.attribute("config"), sample_layout().attributes.at("config"));
+    EXPECT_EQ(file.attribute("config"), std::get<std::string>(sample_layout().attributes.at("config")));
     const std::vector<PointStatus> status = file.read_status();
     EXPECT_EQ(status[7], PointStatus::ok);      // (1,1,1)
     EXPECT_EQ(status[8], PointStatus::failed);  // (2,0,0)
@@ -302,6 +325,14 @@ TEST(ResultsFile, RejectsBadInput) {
     bad = sample_layout();
     bad.axes[0].numbers = {1.5, 2};
     EXPECT_THROW(ResultsFile::create(dir.path() / "a.h5", bad), ConfigError);
+    // CF: strings have no units; every flag value has one meaning.
+    bad = sample_layout();
+    bad.axes[2].units = "1";
+    EXPECT_THROW(ResultsFile::create(dir.path() / "a.h5", bad), ConfigError);
+    bad = sample_layout();
+    bad.variables[3].flag_values = {0, 1};
+    bad.variables[3].flag_meanings = "no";
+    EXPECT_THROW(ResultsFile::create(dir.path() / "a.h5", bad), ConfigError);
     EXPECT_FALSE(fs::exists(dir.path() / "a.h5"));
   }
 
@@ -339,7 +370,7 @@ TEST(ResultsFile, RejectsBadInput) {
 std::vector<std::pair<std::uint64_t, std::uint64_t>> raw_data_ranges(
     const fs::path& path, const std::vector<std::string>& names) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t file = open_read_only(path);
   EXPECT_GE(file, 0);
   for (const std::string& name : names) {
     const hid_t ds = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
@@ -398,7 +429,7 @@ TEST(ResultsFile, WritingPointsLeavesMetadataUntouched) {
         const auto x = static_cast<double>(i * 4 + j * 2 + k);
         file.write_point(Point{i, j, k},
                          {{"capacity", {x}}, {"n_retrieved", {x}}, {"loss", {x, x, x, x}}},
-                         k == 0 ? PointStatus::ok : PointStatus::failed, "message");
+                         k == 0 ? PointStatus::ok : PointStatus::failed);
       }
     }
   }
@@ -419,6 +450,119 @@ TEST(ResultsFile, WritingPointsLeavesMetadataUntouched) {
   EXPECT_EQ(closed.size(), created.size());
   EXPECT_EQ(describe(changed_metadata(created, closed, ranges)), "none")
       << "metadata bytes differ after close";
+}
+
+std::vector<std::string> leftovers(const fs::path& dir, const std::vector<std::string>& expected);
+
+// A message lives in HDF5's global heap, which changes metadata: the point with its message and
+// its status reaches the file only by a rename of a complete copy, at flush(); until then the
+// file on disk is untouched except for raw data, and read_status() already sees the point.
+TEST(ResultsFile, MessagesReachTheFileByRenameAtFlush) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  ResultsFile file = ResultsFile::create(path, sample_layout());
+  const auto inode = [&] {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    return st.st_ino;
+  };
+  const auto before = inode();
+  const auto ranges =
+      raw_data_ranges(path, {"capacity", "n_retrieved", "loss", "converged", "status", "message"});
+  const std::vector<char> opened = file_bytes(path);
+  file.write_point(Point{1, 0, 1}, {{"capacity", {0.5}}}, PointStatus::failed, "diverged");
+  file.write_point(Point{2, 1, 0}, {}, PointStatus::skipped, "filtered");
+  file.write_point(Point{0, 0, 0}, {{"capacity", {1.5}}}, PointStatus::ok);
+  EXPECT_EQ(describe(changed_metadata(opened, file_bytes(path), ranges)), "none");
+  EXPECT_EQ(inode(), before);
+  const std::vector<PointStatus> seen = file.read_status();
+  EXPECT_EQ(seen[5], PointStatus::failed);
+  EXPECT_EQ(seen[10], PointStatus::skipped);
+  EXPECT_EQ(seen[0], PointStatus::ok);
+  expect_same(file.read_point("status", Point{1, 0, 1}), {2}, "pending status");
+  {
+    // On disk the pending points are not run yet; the ok point is.
+    const hid_t f = open_read_only(path);
+    const hid_t ds = H5Dopen2(f, "status", H5P_DEFAULT);
+    std::int8_t raw[12] = {};
+    EXPECT_GE(H5Dread(ds, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), 0);
+    H5Dclose(ds);
+    H5Fclose(f);
+    EXPECT_EQ(raw[5], 0);
+    EXPECT_EQ(raw[10], 0);
+    EXPECT_EQ(raw[0], 1);
+  }
+  file.flush();
+  EXPECT_NE(inode(), before) << "flush() did not replace the file";
+  EXPECT_EQ(read_message(path, Point{1, 0, 1}), "diverged");
+  EXPECT_EQ(read_message(path, Point{2, 1, 0}), "filtered");
+  EXPECT_EQ(read_message(path, Point{0, 0, 0}), "");
+  // The file is open again and keeps taking points.
+  file.write_point(Point{1, 1, 1}, {{"capacity", {2.5}}}, PointStatus::ok);
+  file.close();
+  ResultsFile reopened = ResultsFile::open(path);
+  const std::vector<PointStatus> status = reopened.read_status();
+  EXPECT_EQ(status[5], PointStatus::failed);
+  EXPECT_EQ(status[10], PointStatus::skipped);
+  EXPECT_EQ(status[7], PointStatus::ok);
+  expect_same(reopened.read_point("capacity", Point{1, 0, 1}), {0.5}, "capacity of the failed point");
+  expect_same(reopened.read_point("capacity", Point{1, 1, 1}), {2.5}, "capacity after the rewrite");
+  reopened.close();
+  EXPECT_EQ(leftovers(dir.path(), {"results.h5"}), std::vector<std::string>{});
+}
+
+// Global attributes keep their type: numbers are numbers (CF), text is text.
+TEST(ResultsFile, GlobalAttributesKeepTheirTypes) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  ResultsLayout layout = sample_layout();
+  layout.attributes["mpi_ranks"] = std::int64_t{4};
+  layout.attributes["tolerance"] = 0.125;
+  layout.variables[3].flag_values = {0, 1};
+  layout.variables[3].flag_meanings = "not_converged converged";
+  {
+    ResultsFile file = ResultsFile::create(path, layout);
+    file.set_final_attribute("configurations_run", std::int64_t{12});
+    file.set_final_attribute("gflops_counted", 2.5e-3);
+    file.close();
+  }
+  const hid_t f = open_read_only(path);
+  ASSERT_GE(f, 0);
+  const auto class_and_size = [&](const char* name) {
+    const hid_t attr = H5Aopen(f, name, H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    const auto out = std::make_pair(H5Tget_class(type), H5Tget_size(type));
+    H5Tclose(type);
+    H5Aclose(attr);
+    return out;
+  };
+  EXPECT_EQ(class_and_size("mpi_ranks"), std::make_pair(H5T_INTEGER, std::size_t{8}));
+  EXPECT_EQ(class_and_size("configurations_run"), std::make_pair(H5T_INTEGER, std::size_t{8}));
+  EXPECT_EQ(class_and_size("tolerance"), std::make_pair(H5T_FLOAT, std::size_t{8}));
+  EXPECT_EQ(class_and_size("gflops_counted"), std::make_pair(H5T_FLOAT, std::size_t{8}));
+  EXPECT_EQ(class_and_size("hopcap_format_version"), std::make_pair(H5T_INTEGER, std::size_t{4}));
+  EXPECT_EQ(class_and_size("config").first, H5T_STRING);
+  {
+    // The flag variable's flag_values have its own type (int8 here).
+    const hid_t ds = H5Dopen2(f, "converged", H5P_DEFAULT);
+    const hid_t attr = H5Aopen(ds, "flag_values", H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    EXPECT_EQ(H5Tget_class(type), H5T_INTEGER);
+    EXPECT_EQ(H5Tget_size(type), 1U);
+    std::int8_t flags[2] = {};
+    EXPECT_GE(H5Aread(attr, H5T_NATIVE_INT8, flags), 0);
+    EXPECT_EQ(flags[0], 0);
+    EXPECT_EQ(flags[1], 1);
+    H5Tclose(type);
+    H5Aclose(attr);
+    H5Dclose(ds);
+  }
+  H5Fclose(f);
+  ResultsFile file = ResultsFile::open(path);
+  EXPECT_EQ(file.attribute("mpi_ranks"), "4");
+  EXPECT_EQ(file.attribute("configurations_run"), "12");
+  EXPECT_EQ(file.attribute("tolerance"), "0.125");
+  EXPECT_EQ(file.attribute("gflops_counted"), "0.0025000000000000001");
 }
 
 // --- crash safety --------------------------------------------------------------------------
@@ -521,7 +665,10 @@ TEST(ResultsFile, SurvivesWriterKilledMidRun) {
       for (std::int64_t i = 0; i < kCrashA * kCrashB; ++i) {
         const Point p{i / kCrashB, i % kCrashB};
         const PointStatus s = status[static_cast<std::size_t>(i)];
-        if (i < signal_after) {
+        // Every point written before the signal is in the file; a failed one (with its
+        // message) once the flush after it was done.
+        const std::int64_t last_flushed = (signal_after / 8) * 8 - 1;
+        if (i < signal_after && (!crash_point_fails(i) || i <= last_flushed)) {
           ASSERT_NE(s, PointStatus::not_run) << "point " << i << " lost";
         }
         if (s == PointStatus::ok) {
@@ -534,13 +681,17 @@ TEST(ResultsFile, SurvivesWriterKilledMidRun) {
         } else if (s == PointStatus::failed) {
           ++failed;
           ASSERT_TRUE(crash_point_fails(i)) << "point " << i;
+          ASSERT_EQ(read_message(path, p), crash_message(i)) << "point " << i;
         } else {
           ASSERT_EQ(s, PointStatus::not_run) << "point " << i;
         }
       }
       file.close();
     }
-    EXPECT_GE(ok + failed, static_cast<std::size_t>(signal_after));
+    // Failed points after the last flush before the signal may still wait for their rewrite.
+    std::int64_t waiting = 0;
+    for (std::int64_t i = (signal_after / 8) * 8; i < signal_after; ++i) waiting += crash_point_fails(i) ? 1 : 0;
+    EXPECT_GE(ok + failed, static_cast<std::size_t>(signal_after - waiting));
     // Messages of failed points (read once per round, on the first failed point).
     EXPECT_EQ(read_message(path, Point{0, 3}), crash_message(3));
     std::printf("round %d: killed %d us after point %lld; %zu ok, %zu failed points\n", round,
@@ -610,7 +761,8 @@ std::string expectation_json(const ResultsLayout& layout, const std::vector<Writ
   for (std::size_t e = 0; e < layout.extra_dims.size(); ++e) {
     const ExtraDimSpec& dim = layout.extra_dims[e];
     out << "    {\"name\": " << json_string(dim.name)
-        << ", \"long_name\": " << json_string(dim.long_name) << ", \"size\": " << dim.size << "}"
+        << ", \"long_name\": " << json_string(dim.long_name) << ", \"units\": " << json_string(dim.units)
+        << ", \"size\": " << dim.size << "}"
         << (e + 1 < layout.extra_dims.size() ? ",\n" : "\n");
   }
   out << "  ],\n  \"variables\": [\n";
@@ -627,7 +779,14 @@ std::string expectation_json(const ResultsLayout& layout, const std::vector<Writ
   out << "  ],\n  \"attributes\": {";
   bool first = true;
   for (const auto& [name, value] : layout.attributes) {
-    out << (first ? "" : ", ") << json_string(name) << ": " << json_string(value);
+    out << (first ? "" : ", ") << json_string(name) << ": ";
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      out << json_string(*text);
+    } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+      out << *integer;
+    } else {
+      out << json_number(std::get<double>(value));
+    }
     first = false;
   }
   out << "},\n  \"points\": [\n";
@@ -657,7 +816,9 @@ TEST(ResultsFile, ReadableWithXarrayAndH5py) {
 
   const TempDir dir;
   const fs::path path = dir.path() / "results.h5";
-  const ResultsLayout layout = sample_layout();
+  ResultsLayout layout = sample_layout();
+  layout.attributes["mpi_ranks"] = std::int64_t{3};
+  layout.attributes["gflops_counted"] = 0.75;
   // Values of a shorter curve are padded with NaN; the message is stored as given (short).
   const std::vector<WrittenPoint> points = {
       {{0, 0, 0},
@@ -695,6 +856,189 @@ TEST(ResultsFile, ReadableWithXarrayAndH5py) {
   }
   EXPECT_EQ(WEXITSTATUS(rc), 0) << command << "\n" << output;
 }
+
+// The message of the error `action` throws as E, or "" (with a test failure) when it does not.
+template <class E, class F>
+std::string error_of(F action) {
+  try {
+    action();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no exception of the expected type";
+  return {};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Files in `dir` other than the ones named: temporary or lock files left behind.
+std::vector<std::string> leftovers(const fs::path& dir, const std::vector<std::string>& expected) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (std::find(expected.begin(), expected.end(), name) == expected.end()) out.push_back(name);
+  }
+  return out;
+}
+
+// HDF5 file ids still open in this process: a failed close that left one behind makes HDF5
+// crash when the library shuts down at exit.
+ssize_t open_hdf5_files() { return H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE); }
+
+TEST(ResultsFile, RefusesToReplaceExistingOrNonRegularOutputs) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  {
+    ResultsFile file = ResultsFile::create(path, sample_layout());
+    file.write_point(Point{0, 0, 0}, {{"capacity", {0.5}}}, PointStatus::ok);
+    file.close();
+  }
+  const std::string refused =
+      error_of<ConfigError>([&] { ResultsFile::create(path, sample_layout()); });
+  EXPECT_TRUE(contains(refused, "already exists") && contains(refused, "--resume") &&
+              contains(refused, "--overwrite"))
+      << refused;
+  {
+    ResultsFile kept = ResultsFile::open(path);
+    EXPECT_EQ(kept.read_status()[0], PointStatus::ok) << "a refused create changed the file";
+  }
+  {
+    ResultsFile fresh = ResultsFile::create(path, sample_layout(), /*overwrite=*/true);
+    EXPECT_EQ(fresh.read_status()[0], PointStatus::not_run) << "--overwrite did not start a new file";
+  }
+
+  // A FIFO stands for a device such as /dev/null: never replaced, not even with overwrite.
+  const fs::path fifo = dir.path() / "fifo.h5";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  for (bool overwrite : {false, true}) {
+    const std::string message =
+        error_of<ConfigError>([&] { ResultsFile::create(fifo, sample_layout(), overwrite); });
+    EXPECT_TRUE(contains(message, "not a regular file")) << message;
+    EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+  }
+  // A symbolic link is not replaced by a file either, and what it points to stays as it was.
+  const fs::path target = dir.path() / "target.txt";
+  std::ofstream(target) << "someone else's data\n";
+  const fs::path link = dir.path() / "link.h5";
+  fs::create_symlink(target, link);
+  for (bool overwrite : {false, true}) {
+    error_of<ConfigError>([&] { ResultsFile::create(link, sample_layout(), overwrite); });
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+  }
+  std::ifstream in(target);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+            "someone else's data\n");
+  EXPECT_EQ(leftovers(dir.path(), {"results.h5", "fifo.h5", "target.txt", "link.h5"}),
+            std::vector<std::string>{});
+}
+
+TEST(ResultsFile, SecondWriterOnThePathIsRefusedWhileTheFirstHoldsIt) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  ResultsFile first = ResultsFile::create(path, sample_layout());
+  first.write_point(Point{1, 0, 0}, {{"capacity", {0.25}}}, PointStatus::ok);
+  const std::string pid = "pid " + std::to_string(::getpid());
+  for (bool overwrite : {false, true}) {
+    const std::string message =
+        error_of<InputError>([&] { ResultsFile::create(path, sample_layout(), overwrite); });
+    EXPECT_TRUE(contains(message, "in use by another hopcap run") && contains(message, pid)) << message;
+  }
+  const std::string reopened = error_of<InputError>([&] { ResultsFile::open(path); });
+  EXPECT_TRUE(contains(reopened, "in use by another hopcap run")) << reopened;
+  EXPECT_EQ(first.read_status()[4], PointStatus::ok) << "the refused writers touched the file";
+  first.close();
+  EXPECT_FALSE(fs::exists(dir.path() / "results.h5.lock")) << "close() left its lock file";
+
+  // A lock file left by a killed run (the kernel dropped its flock) does not block anyone.
+  std::ofstream(dir.path() / "results.h5.lock") << "999999\n";
+  ResultsFile resumed = ResultsFile::open(path);
+  EXPECT_EQ(resumed.read_status()[4], PointStatus::ok);
+}
+
+// Write failures (an I/O error, a full disk) at creation, in the middle of a run and at the
+// final update: each is one H5Error, no HDF5 file id stays open (it would crash the process at
+// exit), and the path holds no file or a readable one with every committed point.
+class ResultsFileWriteFaults : public ::testing::TestWithParam<int> {
+ protected:
+  void TearDown() override { hopcap_fault_disarm(); }
+};
+
+TEST_P(ResultsFileWriteFaults, FailAtCreation) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  {
+    hopcap_fault_arm(path.c_str(), 0, GetParam());
+    const std::string message = error_of<H5Error>([&] { ResultsFile::create(path, sample_layout()); });
+    hopcap_fault_disarm();
+    EXPECT_TRUE(contains(message, path.string()) && contains(message, std::strerror(GetParam()))) << message;
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(leftovers(dir.path(), {}), std::vector<std::string>{});
+    EXPECT_EQ(open_hdf5_files(), 0);
+  }
+}
+
+TEST_P(ResultsFileWriteFaults, FailMidRunKeepsCommittedPoints) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  {
+    ResultsFile file = ResultsFile::create(path, sample_layout());
+    file.write_point(Point{0, 1, 0}, {{"capacity", {0.75}}, {"n_retrieved", {3}}}, PointStatus::ok);
+    file.flush();
+    hopcap_fault_arm(path.c_str(), 0, GetParam());
+    error_of<H5Error>([&] { file.write_point(Point{2, 1, 1}, {{"capacity", {0.5}}}, PointStatus::ok); });
+    file.set_final_attribute("end_time", "2000-01-01T00:00:00Z");
+    error_of<H5Error>([&] { file.close(); });
+    hopcap_fault_disarm();
+  }
+  EXPECT_EQ(open_hdf5_files(), 0);
+  EXPECT_EQ(leftovers(dir.path(), {"results.h5"}), std::vector<std::string>{});
+  ResultsFile reopened = ResultsFile::open(path);
+  const std::vector<PointStatus> status = reopened.read_status();
+  EXPECT_EQ(status[2], PointStatus::ok);
+  EXPECT_EQ(status[11], PointStatus::not_run);
+  expect_same(reopened.read_point("capacity", Point{0, 1, 0}), {0.75}, "capacity");
+  expect_same(reopened.read_point("n_retrieved", Point{0, 1, 0}), {3}, "n_retrieved");
+  EXPECT_EQ(reopened.attribute("end_time"), "");
+}
+
+TEST_P(ResultsFileWriteFaults, FailAtFinalUpdateKeepsTheFileResumable) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  {
+    ResultsFile file = ResultsFile::create(path, sample_layout());
+    for (std::int64_t m = 0; m < 3; ++m) {
+      file.write_point(Point{m, 0, 1}, {{"capacity", {0.125 * static_cast<double>(m)}}}, PointStatus::ok);
+    }
+    file.set_final_attribute("end_time", "2000-01-01T00:00:00Z");
+    file.set_final_attribute("configurations_run", "3");
+    hopcap_fault_arm(path.c_str(), 0, GetParam());
+    const std::string message = error_of<H5Error>([&] { file.close(); });
+    hopcap_fault_disarm();
+    EXPECT_TRUE(contains(message, std::strerror(GetParam()))) << message;
+  }
+  EXPECT_EQ(open_hdf5_files(), 0);
+  EXPECT_EQ(leftovers(dir.path(), {"results.h5"}), std::vector<std::string>{});
+  {
+    ResultsFile resumed = ResultsFile::open(path);
+    for (std::int64_t m = 0; m < 3; ++m) {
+      EXPECT_EQ(resumed.read_status()[static_cast<std::size_t>(m * 4 + 1)], PointStatus::ok);
+      expect_same(resumed.read_point("capacity", Point{m, 0, 1}), {0.125 * static_cast<double>(m)}, "capacity");
+    }
+    EXPECT_EQ(resumed.attribute("end_time"), "") << "a failed final update left its attributes";
+    resumed.set_final_attribute("end_time", "2000-01-01T00:00:01Z");
+    resumed.close();
+  }
+  ResultsFile finished = ResultsFile::open(path);
+  EXPECT_EQ(finished.attribute("end_time"), "2000-01-01T00:00:01Z");
+  EXPECT_EQ(finished.read_status()[5], PointStatus::ok);
+}
+
+INSTANTIATE_TEST_SUITE_P(Errno, ResultsFileWriteFaults, ::testing::Values(EIO, ENOSPC),
+                         [](const ::testing::TestParamInfo<int>& param_info) {
+                           return std::string(param_info.param == EIO ? "EIO" : "ENOSPC");
+                         });
 
 }  // namespace
 }  // namespace hopcap::io

@@ -2,10 +2,15 @@
 // failure far beyond capacity, CCCP energy descent, and the query models.
 #include <gtest/gtest.h>
 
+#include <barrier>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <numbers>
 #include <numeric>
 #include <vector>
+
+#include <omp.h>
 
 #include "hopcap/codes.hpp"
 #include "hopcap/error.hpp"
@@ -13,6 +18,8 @@
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
 #include "reference/retrieval_ref.hpp"
+#include "test_support.hpp"
+#include "thread_parts.hpp"
 
 namespace hopcap {
 namespace {
@@ -277,6 +284,105 @@ TEST(Retrieval, OneIterationBudgetStopsEveryQueryAfterOneUpdate) {
   }
 }
 
+using hopcap::test::ThreadParts;
+
+struct PartitionedRun {
+  Matrix states, next;
+  std::vector<QueryOutcome> outcomes;
+};
+
+// Runs every part of `part_first` on its own thread with `threads` OpenMP threads, and returns
+// what part 0 saw (every part sees the same; checked).
+PartitionedRun run_partitioned(const Matrix& memories, const Matrix& queries, const std::vector<std::int64_t>& targets,
+                               const RetrievalSettings& s, const std::optional<FeatureMap>& map,
+                               const std::vector<std::int64_t>& part_first, int threads) {
+  ThreadParts parts(part_first);
+  std::vector<PartitionedRun> runs(static_cast<std::size_t>(parts.parts()));
+  parts.run_each(memories, threads, [&](const kernels::RowPartition& partition, const Matrix& local, int part) {
+    const Retriever r(local, partition, s, map);
+    PartitionedRun& out = runs[static_cast<std::size_t>(part)];
+    r.advance(queries, out.next);
+    out.states = queries;
+    out.outcomes.resize(static_cast<std::size_t>(queries.rows));
+    r.run(out.states, targets, out.outcomes);
+  });
+  for (const PartitionedRun& r : runs) {
+    EXPECT_EQ(r.states.data, runs[0].states.data) << "parts disagree";
+  }
+  return runs[0];
+}
+
+TEST(Retrieval, PartitionsAndThreadsGiveBitwiseEqualStatesAndOutcomes) {
+  // 29 memories in blocks of 3 (the last of 2), split into 1..5 parts of uneven, sometimes
+  // empty, runs of whole blocks; 1 thread per part, and 2 for 1 and 5 parts. Every state, weight sum and
+  // outcome must equal the one-part, one-thread run exactly.
+  const std::int64_t d = 5, m = 29, n = 37;
+  const Matrix memories = generate_memories(Distribution::sphere, d, m, 41, 0);
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    targets[static_cast<std::size_t>(i)] = i % 4 == 3 ? -1 : (i * 5) % m;
+    ids[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  }
+  std::vector<std::int64_t> aimed = targets;
+  for (auto& t : aimed) t = std::max<std::int64_t>(t, 0);
+  Matrix queries(n, d);
+  make_queries(QueryModel::parse("angle:35"), memories, aimed, ids, 3, queries);
+  const std::vector<std::vector<std::int64_t>> splits = {
+      {0, 29}, {0, 9, 29}, {0, 0, 12, 29}, {0, 3, 6, 27, 29}, {0, 6, 9, 9, 15, 29}};
+  for (const std::string& sep : kSeparations) {
+    for (int model = 0; model < 3; ++model) {
+      RetrievalSettings s;
+      s.beta = 9.0;
+      s.separation = Separation::parse(sep);
+      s.max_iterations = 8;
+      s.memory_block = 3;
+      std::optional<FeatureMap> map;
+      if (model > 0) {
+        map = random_map(4, d, model == 2, 97);
+        s.khm_scores = model == 1 ? KhmScores::normalized : KhmScores::raw_features;
+      }
+      const PartitionedRun reference = run_partitioned(memories, queries, targets, s, map, splits[0], 1);
+      // The one-part engine against the naive twin, so the common answer is also the right one.
+      Matrix p_ref;
+      const Matrix next_ref = ref::retrieval_step(memories, queries, s, map, p_ref);
+      EXPECT_LT(max_abs_diff(reference.next, next_ref), 1e-12) << sep << " model " << model;
+      for (const auto& split : splits) {
+        for (int threads : {1, 2}) {
+          if (threads == 2 && split.size() != 2 && split.size() != 6) continue;  // 1 and 5 parts
+          const PartitionedRun got = run_partitioned(memories, queries, targets, s, map, split, threads);
+          const std::string what = sep + " model " + std::to_string(model) + " parts " +
+                                   std::to_string(split.size() - 1) + " threads " + std::to_string(threads);
+          EXPECT_EQ(got.next.data, reference.next.data) << what;
+          EXPECT_EQ(got.states.data, reference.states.data) << what;
+          for (std::size_t i = 0; i < got.outcomes.size(); ++i) {
+            const QueryOutcome& a = got.outcomes[i];
+            const QueryOutcome& b = reference.outcomes[i];
+            EXPECT_EQ(a.iterations, b.iterations) << what << " query " << i;
+            EXPECT_EQ(a.converged, b.converged) << what << " query " << i;
+            EXPECT_EQ(a.argmax, b.argmax) << what << " query " << i;
+            EXPECT_EQ(a.retrieved, b.retrieved) << what << " query " << i;
+            EXPECT_EQ(a.metastable_size, b.metastable_size) << what << " query " << i;
+            EXPECT_EQ(a.distance, b.distance) << what << " query " << i;
+            EXPECT_EQ(a.energy, b.energy) << what << " query " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Retrieval, APartitionThatSplitsAMemoryBlockIsRefused) {
+  const Matrix memories = generate_memories(Distribution::sphere, 3, 10, 1, 0);
+  RetrievalSettings s;
+  s.memory_block = 4;
+  ThreadParts parts({0, 5, 10});  // 5 is not a multiple of 4
+  const kernels::RowPartition p = parts.partition(0);
+  Matrix local(5, 3);
+  std::copy_n(memories.data.begin(), 15, local.data.begin());
+  EXPECT_THROW(Retriever(local, p, s), ConfigError);
+}
+
 TEST(Retrieval, BadSettingsAreRejected) {
   const Matrix memories = generate_memories(Distribution::sphere, 3, 4, 1, 0);
   RetrievalSettings s;
@@ -308,6 +414,50 @@ TEST(Queries, AngleQueriesSitAtTheRequestedAngleOnTheMemorySphere) {
       EXPECT_NEAR(dot / std::sqrt(nx * nq), std::cos(deg * std::numbers::pi / 180), 1e-12);
     }
   }
+}
+
+// Memories of any finite scale whose squared norm is a double: the query lies at the angle, on
+// the sphere of the memory's radius. 1e13 and 2^63 made the old redraw loop spin forever (its
+// acceptance threshold grew with the norm); 1e-200 underflowed the squared norm to 0.
+TEST(Queries, AngleQueriesWorkAtAnyRepresentableScale) {
+  const test::BoundedTime bound(20);  // the old code never returned
+  for (const double scale : {1e13, 0x1p63, 1e150, 1e-200}) {
+    Matrix memories = generate_memories(Distribution::gaussian, 3, 4, 7, 0);
+    for (std::int64_t j = 0; j < 3; ++j) memories(3, j) = j == 1 ? 1.0 : 0.0;  // on an axis
+    for (double& v : memories.data) v *= scale;
+    const std::vector<std::int64_t> targets = {0, 1, 2, 3, 3};
+    const std::vector<std::uint64_t> ids = {0, 1, 2, 3, 4};
+    Matrix q(5, 3);
+    make_queries(QueryModel::parse("angle:30"), memories, targets, ids, 11, q);
+    for (std::int64_t i = 0; i < q.rows; ++i) {
+      const double* xi = memories.row(targets[static_cast<std::size_t>(i)]);
+      double dot = 0, nx = 0, nq = 0;
+      for (std::int64_t j = 0; j < 3; ++j) {  // in units of `scale`, so nothing overflows here
+        const double a = xi[j] / scale;
+        const double b = q(i, j) / scale;
+        ASSERT_TRUE(std::isfinite(q(i, j))) << scale;
+        dot += a * b;
+        nx += a * a;
+        nq += b * b;
+      }
+      EXPECT_NEAR(std::sqrt(nq) / std::sqrt(nx), 1.0, 1e-12) << scale;
+      EXPECT_NEAR(dot / std::sqrt(nx * nq), std::cos(std::numbers::pi / 6), 1e-12) << scale;
+    }
+  }
+}
+
+TEST(Queries, AngleQueriesRefuseATargetWhoseNormOverflows) {
+  const test::BoundedTime bound(20);
+  Matrix memories(2, 3, 1.5e308);  // finite entries, norm 2.6e308 > DBL_MAX
+  memories(0, 0) = 1.0;
+  const std::vector<std::int64_t> targets = {1};
+  const std::vector<std::uint64_t> ids = {0};
+  Matrix q(1, 3);
+  EXPECT_THROW(make_queries(QueryModel::parse("angle:10"), memories, targets, ids, 1, q),
+               KernelError);
+  memories(1, 2) = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(make_queries(QueryModel::parse("angle:10"), memories, targets, ids, 1, q),
+               KernelError);
 }
 
 TEST(Queries, MaskZeroesTheRequestedNumberOfCoordinates) {

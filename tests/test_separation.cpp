@@ -129,10 +129,17 @@ TEST(Entmax15, ClosedFormForTwoScores) {
 }
 
 TEST(Entmax, AlphaTwoIsSparsemaxAndAlphaOnePointFiveIsEntmax15) {
+  // The general α-entmax (bisection), built directly: parsing maps these alphas to the exact
+  // algorithms it is compared with.
+  const auto bisection = [](double alpha, const std::vector<double>& z) {
+    std::vector<double> p(z.size());
+    separate(Separation{SeparationKind::entmax, alpha}, z, p);
+    return p;
+  };
   for (std::size_t n : {1u, 2u, 7u, 33u, 65u}) {
     const auto z = random_scores(n, 3.0, static_cast<unsigned>(n + 11));
-    EXPECT_LT(max_abs_diff(sep("entmax:2", z), sep("sparsemax", z)), 1e-13) << n;
-    EXPECT_LT(max_abs_diff(sep("entmax:1.5", z), sep("entmax15", z)), 1e-13) << n;
+    EXPECT_LT(max_abs_diff(bisection(2.0, z), sep("sparsemax", z)), 1e-13) << n;
+    EXPECT_LT(max_abs_diff(bisection(1.5, z), sep("entmax15", z)), 1e-13) << n;
   }
 }
 
@@ -264,8 +271,47 @@ TEST(SeparationParse, NamesRoundTripAndBadTextIsRejected) {
   EXPECT_EQ(Separation::parse("softmax").metastable_threshold(), 0.01);
   EXPECT_EQ(Separation::parse("sparsemax").metastable_threshold(), 0.0);
   for (const char* bad : {"", "softmaxx", "entmax", "entmax:", "entmax:1", "entmax:0.5",
-                          "entmax:abc", "entmax:1.5x", "entmax:nan", "entmax:inf"}) {
+                          "entmax:abc", "entmax:1.5x", "entmax:nan", "entmax:inf", "softmax:2", "Softmax"}) {
     EXPECT_THROW(Separation::parse(bad), ConfigError) << "'" << bad << "'";
+  }
+}
+
+TEST(SeparationParse, EveryTableNameRoundTripsToItsKind) {
+  for (const Named<SeparationKind>& entry : kSeparationNames.entries()) {
+    if (!entry.form.empty()) continue;  // entmax:ALPHA: below
+    const Separation s = Separation::parse(entry.name);
+    EXPECT_EQ(s.kind, entry.value) << entry.name;
+    EXPECT_EQ(s.name(), entry.name);
+    EXPECT_EQ(kSeparationNames.name(entry.value), entry.name);
+  }
+  EXPECT_EQ(Separation::parse("entmax:1.25"), (Separation{SeparationKind::entmax, 1.25}));
+  EXPECT_EQ(Separation::parse("entmax:1.25").name(), "entmax:1.25");
+}
+
+TEST(SeparationParse, EquivalentSpellingsAreOneValue) {
+  // α = 1.5 and α = 2 are the named maps (and run their exact algorithms); other spellings of
+  // one alpha are one value with one canonical name.
+  EXPECT_EQ(Separation::parse("entmax:1.5"), Separation::parse("entmax15"));
+  EXPECT_EQ(Separation::parse("entmax:1.50"), Separation::parse("entmax15"));
+  EXPECT_EQ(Separation::parse("entmax:2"), Separation::parse("sparsemax"));
+  EXPECT_EQ(Separation::parse("entmax:2.0").name(), "sparsemax");
+  EXPECT_EQ(Separation::parse("entmax:1.5").name(), "entmax15");
+  EXPECT_EQ(Separation::parse("entmax:1.30").name(), "entmax:1.3");
+}
+
+TEST(SeparationParse, UnknownNamesListTheAcceptedOnes) {
+  try {
+    (void)Separation::parse("argmax");
+    FAIL() << "argmax was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "unknown separation function 'argmax' (softmax | sparsemax | entmax15 | entmax:ALPHA)");
+  }
+  try {
+    (void)Separation::parse("entmax");
+    FAIL() << "entmax without alpha was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "separation function 'entmax': expected entmax:ALPHA");
   }
 }
 

@@ -20,9 +20,11 @@
 namespace hopcap {
 namespace {
 
-// Settings that reach optimal codes: τ annealed from 0.1 to 5e-4 with the step following τ.
+// Settings with which Algorithm 1 alone reaches these optimal codes: τ annealed from 0.1 to
+// 5e-4 with the step following τ.
 UhopSettings code_settings(std::int64_t dphi, std::uint64_t seed) {
   UhopSettings s;
+  s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
   s.feature_dim = dphi;
   s.lr = 0.02;
   s.lr_follows_tau = true;
@@ -108,6 +110,7 @@ TEST(UhopMetastable, LearnedMapShrinksMetastableStatesOfEntmax15) {
     Matrix q(queries, d);
     make_queries(QueryModel::parse("random"), x, targets, ids, 2000 + seed, q);
     UhopSettings s;
+    s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
     s.feature_dim = 5;
     s.lr = 0.05;
     s.iterations = 200;
@@ -157,6 +160,7 @@ FeatureMap one_step(UhopSettings s, const Matrix& x, Matrix& grad) {
 TEST(UhopOptimizers, FirstStepsMatchTheUpdateRules) {
   const Matrix x = generate_memories(Distribution::sphere, 6, 9, 3, 0);
   UhopSettings s;
+  s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
   s.feature_dim = 4;
   s.lr = 0.3;
   s.seed = 11;
@@ -179,6 +183,7 @@ TEST(UhopOptimizers, FirstStepsMatchTheUpdateRules) {
 TEST(UhopOptimizers, ProjectionsHoldAfterEveryStep) {
   const Matrix x = generate_memories(Distribution::sphere, 6, 15, 4, 0);
   UhopSettings s;
+  s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
   s.feature_dim = 4;
   s.optimizer = UhopOptimizer::gd;
   s.lr = 0.5;
@@ -202,6 +207,7 @@ TEST(UhopOptimizers, ProjectionsHoldAfterEveryStep) {
 TEST(UhopTraining, TraceRestartsPlateauAndDeterminism) {
   const Matrix x = generate_memories(Distribution::sphere, 8, 30, 5, 0);
   UhopSettings s;
+  s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
   s.feature_dim = 3;
   s.iterations = 40;
   s.restarts = 3;
@@ -239,6 +245,7 @@ TEST(UhopTraining, TraceRestartsPlateauAndDeterminism) {
 TEST(UhopTraining, MiniBatchesAreSeededAndTrainTheWholeSet) {
   const Matrix x = generate_memories(Distribution::sphere, 10, 64, 6, 0);
   UhopSettings s;
+  s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
   s.feature_dim = 4;
   s.batch = 16;
   s.iterations = 150;
@@ -308,6 +315,7 @@ TEST(UhopSettingsValidation, BadSettingsNameTheProblem) {
   expect_error([](UhopSettings& s) { s.anneal = 1.5; }, "anneal");
   expect_error([](UhopSettings& s) { s.tau_min = 1.0; }, "tau_min");
   expect_error([](UhopSettings& s) { s.restarts = 0; }, "restarts");
+  expect_error([](UhopSettings& s) { s.hops = -1; }, "hops");
   expect_error([](UhopSettings& s) { s.batch = 1; }, "batch");
   expect_error([](UhopSettings& s) { s.init = UhopInit::identity; s.feature_dim = 9; }, "identity");
   EXPECT_THROW(parse_uhop_optimizer("adamw"), ConfigError);

@@ -1,10 +1,14 @@
 // U-Hop+ losses: blocked kernel against the naive long-double twin at awkward sizes, analytic
-// gradients against finite differences, the τ-sandwich bounds, small τ, thread independence.
+// gradients against finite differences, the τ-sandwich bounds, small τ, and results bitwise
+// independent of the row partition and the thread count.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,6 +18,7 @@
 #include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/memories.hpp"
 #include "reference/uhop_ref.hpp"
+#include "thread_parts.hpp"
 
 namespace hopcap {
 namespace {
@@ -210,6 +215,93 @@ TEST(UhopLoss, BadInputIsRejected) {
   EXPECT_THROW(uhop_loss(x, zero, {}), KernelError);
   EXPECT_THROW(parse_uhop_loss("pairwize"), ConfigError);
   for (UhopLossKind kind : kKinds) EXPECT_EQ(parse_uhop_loss(to_string(kind)), kind);
+}
+
+using hopcap::test::ThreadParts;
+
+struct LossAndGradient {
+  UhopLossValue value;
+  Matrix grad_w;
+  std::vector<double> grad_b;
+};
+
+void expect_bitwise_equal(const LossAndGradient& a, const LossAndGradient& b, const std::string& what) {
+  EXPECT_EQ(a.value.loss, b.value.loss) << what;
+  EXPECT_EQ(a.value.s_max, b.value.s_max) << what;
+  EXPECT_EQ(a.value.closest[0], b.value.closest[0]) << what;
+  EXPECT_EQ(a.value.closest[1], b.value.closest[1]) << what;
+  EXPECT_EQ(a.grad_w.data, b.grad_w.data) << what;
+  EXPECT_EQ(a.grad_b, b.grad_b) << what;
+}
+
+// Runs every part of `part_first` on its own thread with `threads` OpenMP threads each, and
+// returns what part 0 got (every part must get the same, bit for bit; checked).
+LossAndGradient run_parts(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
+                          const std::vector<std::int64_t>& part_first, int threads) {
+  ThreadParts parts(part_first);
+  std::vector<LossAndGradient> runs(static_cast<std::size_t>(parts.parts()));
+  parts.run_each(x, threads, [&](const kernels::RowPartition& partition, const Matrix& local, int part) {
+    LossAndGradient& out = runs[static_cast<std::size_t>(part)];
+    out.value = kernels::uhop_loss_partitioned(local, partition, map, options, &out.grad_w, &out.grad_b);
+  });
+  for (std::size_t p = 1; p < runs.size(); ++p) expect_bitwise_equal(runs[p], runs[0], "parts disagree");
+  return runs[0];
+}
+
+TEST(UhopLoss, PartitionsAndThreadsGiveBitwiseEqualLossAndGradients) {
+  // 37 memories in blocks of 4 (the last of 1) and in automatic blocks, split into 1..4 parts
+  // of uneven sizes that cut blocks, some parts empty; 1, 2 and 3 threads per part. Loss,
+  // s_max, closest pair and both gradients must equal the one-part, one-thread result exactly,
+  // which itself matches the naive twin.
+  const std::int64_t d = 5, m = 37, dphi = 4;
+  const Matrix x = generate_memories(Distribution::gaussian, d, m, 23, 0);
+  const FeatureMap map = random_map(dphi, d, true, 31);
+  const std::vector<std::vector<std::int64_t>> splits = {
+      {0, 37}, {0, 18, 37}, {0, 0, 11, 37}, {0, 5, 6, 30, 37}, {0, 0, 37, 37, 37}};
+  for (UhopLossKind kind : kKinds) {
+    for (std::int64_t panel : {4, 0}) {
+      const UhopLossOptions options{kind, 0.15, panel};
+      const std::string what = to_string(kind) + " panel " + std::to_string(panel);
+      const LossAndGradient reference = run_parts(x, map, options, splits[0], 1);
+      const double expected = ref::uhop_loss(x, map, map, kind, 0.15);
+      EXPECT_NEAR(reference.value.loss, expected, 1e-12 * (1.0 + std::abs(expected))) << what;
+      Matrix rw;
+      std::vector<double> rb;
+      ref::uhop_gradient(x, map, kind, 0.15, rw, rb);
+      EXPECT_LT(relative_difference(reference.grad_w.data, rw.data), 1e-11) << what;
+      EXPECT_LT(relative_difference(reference.grad_b, rb), 1e-11) << what;
+      for (const auto& split : splits) {
+        for (int threads : {1, 2, 3}) {
+          expect_bitwise_equal(run_parts(x, map, options, split, threads), reference,
+                               what + " parts " + std::to_string(split.size() - 1) + " threads " +
+                                   std::to_string(threads));
+        }
+      }
+    }
+  }
+}
+
+TEST(UhopLoss, OneLargeBlockGivesTheSameBitsAtEveryThreadCount) {
+  // One block of 256 rows: GEMMs big enough for a threaded BLAS to split them over threads, the
+  // case where a split that follows the thread count would change the last bits.
+  const std::int64_t d = 64, m = 256, dphi = 64;
+  const Matrix x = generate_memories(Distribution::sphere, d, m, 5, 0);
+  const FeatureMap map = random_map(dphi, d, false, 6);
+  const int saved = omp_get_max_threads();
+  for (UhopLossKind kind : kKinds) {
+    const UhopLossOptions options{kind, 0.1, m};
+    std::vector<LossAndGradient> runs;
+    for (int threads : {1, 2, 3}) {
+      omp_set_num_threads(threads);
+      LossAndGradient r;
+      r.value = uhop_loss(x, map, options, &r.grad_w, &r.grad_b);
+      runs.push_back(std::move(r));
+    }
+    omp_set_num_threads(saved);
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+      expect_bitwise_equal(runs[i], runs[0], to_string(kind) + " threads " + std::to_string(i + 1));
+    }
+  }
 }
 
 }  // namespace

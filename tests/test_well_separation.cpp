@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <optional>
 #include <string>
 #include <vector>
@@ -166,6 +167,69 @@ TEST(Capacity, HighTemperatureGivesOneAndTheLimitIsReported) {
   const CapacityResult capped = theoretical_capacity(antipodal, 1e6, 1.0, std::nullopt, 1000);
   EXPECT_TRUE(capped.limit_reached);
   EXPECT_EQ(capped.capacity, 1000);
+}
+
+// Largest M ≤ limit with the condition Δ(M) ≥ Δ_th(β, M) at R = 1/(βM), by a plain loop.
+std::int64_t brute_force_capacity(const std::function<double(std::int64_t)>& delta, double beta,
+                                  std::int64_t limit) {
+  std::int64_t best = 1;
+  for (std::int64_t m = 2; m <= limit; ++m) {
+    const double md = static_cast<double>(m);
+    const double threshold = std::log(2.0 * (md - 1.0) * beta * md) / beta + 2.0 / (beta * md);
+    if (delta(m) >= threshold) best = m;
+  }
+  return best;
+}
+
+TEST(Capacity, BestLowerBoundInTwoAndThreeDimensionsByHand) {
+  // n = 3: CSW's 1/μ = 2/(1 − cos θ) ≥ M up to Δ = 2/M, three times Prop 3.1's 2/(3M).
+  // n = 2: π/θ ≥ M up to θ = π/M, Δ = 1 − cos(π/M) (Prop 3.1: π²/(8M²), smaller).
+  const auto csw3 = [](std::int64_t m) { return 2.0 / static_cast<double>(m); };
+  const auto csw2 = [](std::int64_t m) { return 1.0 - std::cos(std::numbers::pi / static_cast<double>(m)); };
+  for (double beta : {20.0, 50.0, 100.0, 300.0, 1000.0, 5000.0}) {
+    SCOPED_TRACE("beta=" + std::to_string(beta));
+    const std::int64_t expected3 = brute_force_capacity(csw3, beta, 200000);
+    const std::int64_t expected2 = brute_force_capacity(csw2, beta, 200000);
+    const CapacityResult r3 = best_lower_capacity(3, beta);
+    const CapacityResult r2 = best_lower_capacity(2, beta);
+    EXPECT_EQ(r3.capacity, expected3);
+    EXPECT_EQ(r2.capacity, expected2);
+    EXPECT_NEAR(r3.delta_min, csw3(r3.capacity), 1e-12);
+    EXPECT_GE(r3.capacity, prop31_capacity(3, beta).capacity);
+  }
+  // β = 100 by hand: 2/M ≥ ln(200 M(M−1))/100 + 2/(100M) holds at M = 17 (0.11765 ≥ 0.11022)
+  // and fails at M = 18 (0.11111 < 0.11133); Prop 3.1's 2/(3M) holds at M = 7 (0.09524 ≥
+  // 0.09322) and fails at M = 8 (0.08333 < 0.09574).
+  EXPECT_EQ(best_lower_capacity(3, 100.0).capacity, 17);
+  EXPECT_EQ(prop31_capacity(3, 100.0).capacity, 7);
+}
+
+TEST(Capacity, BestLowerBoundHasItsEdgeAndBeatsProp31) {
+  for (std::int64_t dim : {4, 8, 16, 32, 64}) {
+    for (double beta : {10.0, 100.0, 1000.0}) {
+      SCOPED_TRACE("dim=" + std::to_string(dim) + " beta=" + std::to_string(beta));
+      const CapacityResult best = best_lower_capacity(dim, beta, std::nullopt, std::int64_t{1} << 40);
+      const CapacityResult p31 = prop31_capacity(dim, beta, std::nullopt, std::int64_t{1} << 40);
+      EXPECT_GE(best.capacity, p31.capacity);
+      if (best.limit_reached) continue;
+      // The edge, through the inverted CSW bound (bisection on θ) rather than the direct count.
+      const auto delta = [dim](std::int64_t m) {
+        return std::max(bounds::prop31_lower(m, dim),
+                        bounds::separation_of_angle(bounds::csw_lower_angle(dim, m)));
+      };
+      const auto threshold = [beta](std::int64_t m) {
+        return well_separation_threshold(beta, m, 1.0, ramsauer_radius(beta, m, 1.0));
+      };
+      if (best.capacity >= 2) {
+        EXPECT_GE(delta(best.capacity), threshold(best.capacity) - 1e-12);
+      }
+      EXPECT_LT(delta(best.capacity + 1), threshold(best.capacity + 1) + 1e-12);
+    }
+  }
+  // Strictly more than Prop 3.1 somewhere that matters: d = 16, β = 100.
+  EXPECT_GT(best_lower_capacity(16, 100.0).capacity, prop31_capacity(16, 100.0).capacity);
+  EXPECT_THROW(best_lower_capacity(1, 10.0), ConfigError);
+  EXPECT_THROW(best_lower_capacity(3, 0.0), ConfigError);
 }
 
 TEST(WellSeparation, RejectsInvalidArguments) {

@@ -15,7 +15,9 @@ Usage: tools/bench_vs_torch.py [--what retrieval|uhop] [--bench PATH] [--threads
                                [--M M] [--d 64] [--B 1024] [--Dphi 64] [--repeats 20]
 Defaults: retrieval M=4096, bench build/tests/bench/bench_retrieval;
           uhop M=2048, D_Phi=64, bench build/tests/bench/bench_uhop.
-hopcap is timed through the registered benchmark Args only (see tests/bench/bench_*.cpp).
+hopcap is timed through the registered benchmark Args only (see tests/bench/bench_*.cpp);
+BM_RetrievalStep is the update Retriever::run applies per iteration, the kernel `hopcap run`
+uses (a group of one).
 Needs Debian's python3-torch (not part of CI) and the benchmark executable.
 """
 import argparse

@@ -23,8 +23,9 @@ void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
 /// Number of threads the BLAS library uses, and a one-line description of its build.
 int num_threads();
 const char* config_string();
-/// How the linked OpenBLAS runs its threads: "openmp" (shares hopcap's OpenMP pool; the
-/// build's default), "pthreads" (its own pool) or "sequential".
+/// How the linked BLAS runs its threads: "openmp" (shares hopcap's OpenMP pool; the build's
+/// default with OpenBLAS and BLIS), "pthreads" (its own pool), "sequential", or "unknown" for a
+/// library without such a query.
 const char* threading_mode();
 
 }  // namespace hopcap::blas

@@ -69,11 +69,73 @@ std::int64_t rankin_max_points_cos(std::int64_t n, double c);
 /// Rankin's rate −½ log2(1 − cos θ) = −log2(√2 sin(θ/2)). Pre: 0 < θ < π/2.
 double rankin_rate(double theta);
 
+// ---- Levenshtein's universal bound (finite n) -------------------------------------------------
+
+/// Degrees above which levenshtein_log2_count gives up and returns +∞ (a true, vacuous bound):
+/// only angles far below a degree are affected (e.g. n = 3 at θ < 0.01°).
+constexpr std::int64_t levenshtein_max_degree = 100000;
+
+/// log2 of Levenshtein's bound L(n, s) ≥ A(n, θ), s = cos θ (Levenshtein 1979; the form of his
+/// Handbook of Coding Theory chapter). With P^{a,b}_k the Jacobi polynomials P_k^{(α,β)},
+/// α = a + (n−3)/2, β = b + (n−3)/2, normalised to P(1) = 1, and t^{a,b}_k the largest zero of
+/// P^{a,b}_k (t^{1,1}_0 = −1), for s in [t^{1,1}_{k−1}, t^{1,0}_k]:
+///   L_{2k−1} = C(k+n−3, k−1) [(2k+n−3)/(n−1) − (P_{k−1}(s) − P_k(s)) / ((1−s) P_k(s))],
+/// and for s in [t^{1,0}_k, t^{1,1}_k]:
+///   L_{2k} = C(k+n−2, k) [(2k+n−1)/(n−1) − (1+s)(P_k(s) − P_{k+1}(s)) / ((1−s)(P_k(s) + P_{k+1}(s)))],
+/// with P = P^{0,0} (Gegenbauer). L_1 = 1 − 1/s and L_2 = 2n(1−s)/(1−ns) are Rankin's bounds; the
+/// bound is attained by E8 (n = 8, s = ½: 240) and the Leech lattice (n = 24, s = ½: 196560).
+/// The result carries a relative slack of 1e-12 upward (an upper bound may only err upward).
+/// +∞ beyond levenshtein_max_degree. Pre: n ≥ 2, 0 < θ ≤ π.
+double levenshtein_log2_count(std::int64_t n, double theta);
+/// The degree τ of the piece L_τ used at θ. Pre: as levenshtein_log2_count.
+std::int64_t levenshtein_degree(std::int64_t n, double theta);
+
 // ---- Fejes Tóth (d = 3) -----------------------------------------------------------------------
 
 /// Largest possible minimal angle of N ≥ 3 points on S²: arccos((cot²ω − 1)/2) with
 /// ω = πN/(6(N−2)); equality at N = 3, 4, 6, 12. Radians.
 double fejes_toth_max_angle(std::int64_t n);
+
+// ---- Bounds on θ*(n, M), the largest minimal angle of M points on S^{n−1} ------------------------
+//
+// θ*(n, M) ≥ θ exactly when A(n, θ) ≥ M, so a lower bound on A gives a lower bound on θ* (the
+// largest θ where it still reaches M) and an upper bound on A an upper bound on θ* (the smallest θ
+// where it falls below M). Angles in radians; NaN where a bound does not apply.
+
+struct OptimalAngleBounds {
+  std::int64_t dim = 0;     ///< n
+  std::int64_t count = 0;   ///< M
+  /// Proposition 3.1 as the paper states it, on Δ, turned into angles θ = arccos(1 − Δ); an upper
+  /// value above 2 (vacuous) gives 180°.
+  double prop31_lower = 0.0;
+  double prop31_upper = 0.0;
+  /// The largest θ with csw_count(n, θ) ≥ M (existence: a maximal code).
+  double csw_lower = 0.0;
+  /// The smallest θ with Levenshtein's L(n, cos θ) < M; 180° for M = 2.
+  double levenshtein_upper = 0.0;
+  /// Rankin's finite bounds (θ ≥ 90° only): arccos(−1/(M−1)) for M ≤ n+1, 90° for M > n+1.
+  double rankin_upper = 0.0;
+  /// Fejes Tóth for n = 3, M ≥ 3; NaN otherwise.
+  double fejes_toth_upper = 0.0;
+  /// KL's asymptotic upper bound on the rate (bits per dimension) at the angle best_lower;
+  /// asymptotic (o(1) dropped), not a finite-n bound. NaN unless 0 < best_lower < 90°.
+  double kl_asymptotic_rate = 0.0;
+  const char* best_lower_name = "";  ///< the largest finite lower bound (its key)
+  double best_lower = 0.0;
+  const char* best_upper_name = "";  ///< the smallest finite upper bound (its key)
+  double best_upper = 0.0;
+};
+
+/// Every bound above at (n, M). Pre: n ≥ 2, M ≥ 2.
+OptimalAngleBounds optimal_angle_bounds(std::int64_t n, std::int64_t m);
+/// The CSW lower bound alone (the largest θ with csw_count(n, θ) ≥ M). Pre: n ≥ 2, M ≥ 2.
+double csw_lower_angle(std::int64_t n, std::int64_t m);
+/// The Levenshtein upper bound alone. Pre: n ≥ 2, M ≥ 2.
+double levenshtein_upper_angle(std::int64_t n, std::int64_t m);
+/// Rankin's finite upper bound alone. Pre: n ≥ 1, M ≥ 2.
+double rankin_upper_angle(std::int64_t n, std::int64_t m);
+/// Δ = 1 − cos θ (as 2 sin²(θ/2) below 60°, for small angles); NaN stays NaN.
+double separation_of_angle(double theta);
 
 // ---- Separation Δ = 1 − cos θ_min of exact codes ---------------------------------------------
 

@@ -22,9 +22,21 @@ Matrix cell24();
 Matrix e8_roots();
 /// 600-cell: the 120 unit quaternions of the binary icosahedral group in R^4 (cos 36°).
 Matrix cell600();
+/// D_n root system, n ≥ 3: the 2n(n−1) normalised roots ±e_i ± e_j in R^n, minimal cosine 1/2
+/// (D_3 is the cuboctahedron, D_4 the 24-cell).
+Matrix dn_roots(std::int64_t n);
+/// E7 root system: 126 normalised roots in R^7, minimal cosine 1/2 (the E8 roots orthogonal to
+/// e7 + e8, in an orthonormal basis of that hyperplane).
+Matrix e7_roots();
+/// E6 root system: 72 normalised roots in R^6, minimal cosine 1/2 (the E8 roots with
+/// x6 = x7 = −x8).
+Matrix e6_roots();
+/// 120-cell: 600 vertices in R^4, minimal cosine (1 + 3√5)/8 (angle 15.5225°).
+Matrix cell120();
 
 /// Builds a code from its text form: "simplex:M", "cross:D", "polygon:M", "icosahedron",
-/// "24cell", "e8", "600cell" or "sphere:D,M,SEED" (random uniform points, not exact).
+/// "24cell", "e8", "600cell", "dn:N", "e6", "e7", "120cell" or "sphere:D,M,SEED" (random
+/// uniform points, not exact).
 /// Throws ConfigError for an unknown name or bad parameters.
 Matrix generate(std::string_view spec);
 

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace hopcap {
 
@@ -42,6 +43,17 @@ class MpiError : public Error {
  public:
   using Error::Error;
 };
+
+/// `text` as one line: every line break or other control character becomes a space, so that
+/// an error reaches the user as exactly one `hopcap: error:` line whatever a library put in it.
+inline std::string one_line(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
 
 /// Throws ConfigError(message) unless condition holds.
 inline void require(bool condition, const std::string& message) {

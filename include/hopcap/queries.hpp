@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "hopcap/matrix.hpp"
+#include "hopcap/name_table.hpp"
 
 namespace hopcap {
 
@@ -20,6 +21,14 @@ enum class QueryKind {
   data,    ///< rows of a data set named by `source` (no target), e.g. a test set as queries
 };
 
+/// The query kinds by name; every kind but random takes a parameter.
+inline constexpr NameTable kQueryKindNames{
+    "query model", std::array<Named<QueryKind>, 5>{{{QueryKind::angle, "angle", "angle:DEG"},
+                                                    {QueryKind::gauss, "gauss", "gauss:SIGMA"},
+                                                    {QueryKind::mask, "mask", "mask:FRAC"},
+                                                    {QueryKind::random, "random"},
+                                                    {QueryKind::data, "data", "data:SOURCE"}}}};
+
 struct QueryModel {
   QueryKind kind = QueryKind::angle;
   double level = 0.0;
@@ -27,9 +36,11 @@ struct QueryModel {
 
   /// "angle:DEG" (0 ≤ DEG ≤ 180) | "gauss:SIGMA" (σ ≥ 0) | "mask:FRAC" (0 ≤ FRAC ≤ 1) |
   /// "random" | "data:SPEC" (a non-empty source spec, read by the caller); throws ConfigError
-  /// otherwise.
+  /// otherwise. Spellings of one level are one model ("angle:20.0" is "angle:20").
   static QueryModel parse(std::string_view text);
+  /// The canonical text form (shortest level that reads back), which parse() reads back.
   std::string name() const;
+  bool operator==(const QueryModel&) const = default;
   bool has_target() const { return kind != QueryKind::random && kind != QueryKind::data; }
 };
 

@@ -24,16 +24,29 @@ enum class UhopProjection { none, unit_rows, frobenius };
 /// Gaussian (Kaiming-normal, std √(2/d), as the official code); identity-like (W = [I 0],
 /// needs D_Φ ≤ d); random orthogonal (orthonormal rows if D_Φ ≤ d, else orthonormal columns).
 enum class UhopInit { gaussian, identity, orthogonal };
+/// paper: Algorithm 1 as published (the loop below, nothing after it). refine: that loop, then
+/// its code refined to the max–min code of its basin (τ → 10⁻⁶ by a quasi-Newton method in
+/// whitened coordinates of the map). search (default): the loop, then seeded starts refined
+/// alike and basin hopping from the best code; the better of the loop's and the search's map
+/// is kept. docs/science.md, "Beyond Algorithm 1".
+enum class UhopMethod { paper, refine, search };
 
 UhopOptimizer parse_uhop_optimizer(std::string_view text);
 UhopProjection parse_uhop_projection(std::string_view text);
 UhopInit parse_uhop_init(std::string_view text);
+UhopMethod parse_uhop_method(std::string_view text);
 std::string to_string(UhopOptimizer v);
 std::string to_string(UhopProjection v);
 std::string to_string(UhopInit v);
+std::string to_string(UhopMethod v);
+
+/// Seeded starts of the search method (refined from τ = 0.1 and 0.01 in turn).
+constexpr std::int64_t kUhopSearchStarts = 8;
 
 struct UhopSettings {
   std::int64_t feature_dim = 0;  ///< D_Φ ≥ 1 (required)
+  UhopMethod method = UhopMethod::search;
+  std::int64_t hops = 60;  ///< basin-hopping perturbations of the search method
   bool bias = false;             ///< affine map W x + b (the official code's nn.Linear)
   UhopLossKind loss = UhopLossKind::pairwise;
   double tau = 0.1;       ///< initial temperature
@@ -64,6 +77,8 @@ struct UhopSettings {
 /// one set of fields behind the `hopcap train` options and the sweep config's [uhop] table.
 struct UhopTextSettings {
   std::int64_t feature_dim = 0;
+  std::string method = "search";
+  std::int64_t hops = 60;
   bool bias = false;
   std::string loss = "pairwise";
   double tau = 0.1;
@@ -108,7 +123,10 @@ struct UhopResult {
   double tau_final = 0.0;
   double delta_min_before = 0.0, delta_min_after = 0.0;          ///< Δ^Φ_min on the sphere
   double min_angle_deg_before = 0.0, min_angle_deg_after = 0.0;  ///< θ^Φ_min
-  std::vector<double> restart_delta_min;  ///< Δ^Φ_min reached by every restart
+  std::vector<double> restart_delta_min;  ///< Δ^Φ_min reached by every restart (the loop's)
+  UhopMethod method = UhopMethod::paper;
+  double min_angle_deg_paper = 0.0;       ///< θ^Φ_min after Algorithm 1's loop alone
+  std::int64_t search_evaluations = 0;    ///< loss evaluations after the loop (refine, search)
 };
 
 /// Initial map for one restart (a pure function of its arguments).

@@ -100,4 +100,14 @@ CapacityResult prop31_capacity(std::int64_t dim, double beta,
                                std::optional<double> radius = std::nullopt,
                                std::int64_t m_limit = kCapacitySearchLimit);
 
+/// The same at the strongest valid lower bound on the optimal code's Δ_min: the larger of
+/// Prop 3.1's and the CSW bound's (an M-point code with 1 − cos θ ≥ Δ_csw(M) exists, where
+/// Δ_csw(M) is the largest separation with csw_count(dim, θ) ≥ M). CSW is the larger wherever it
+/// was checked (1.3 to 3 times Prop 3.1's separation), so this capacity is never below
+/// prop31_capacity. The condition at M is evaluated without inverting CSW: Δ_csw(M) ≥ Δ_th(M)
+/// exactly when csw_count(dim, arccos(1 − Δ_th(M))) ≥ M. Pre: dim ≥ 2.
+CapacityResult best_lower_capacity(std::int64_t dim, double beta,
+                                   std::optional<double> radius = std::nullopt,
+                                   std::int64_t m_limit = kCapacitySearchLimit);
+
 }  // namespace hopcap

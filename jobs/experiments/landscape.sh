@@ -16,11 +16,11 @@ hopcap="${HOPCAP:-$root/build/hopcap}"
 mkdir -p "$outdir"
 common=(--snapshots 0,1,2,5,50 --tau 1 --lr 0.1 --bias)
 "$hopcap" landscape --M 2 --seed 111 --beta 1.1111111111111112 --grid 40 --optimizer sgd --momentum 0 "${common[@]}" \
-  --out "$outdir/landscape_2.h5" >"$outdir/landscape_2.json"
+  --overwrite --out "$outdir/landscape_2.h5" >"$outdir/landscape_2.json"
 "$hopcap" landscape --M 4 --seed 1111 --beta 20 --grid 40 --optimizer sgd --momentum 0 "${common[@]}" \
-  --out "$outdir/landscape_4.h5" >"$outdir/landscape_4.json"
+  --overwrite --out "$outdir/landscape_4.h5" >"$outdir/landscape_4.json"
 "$hopcap" landscape --M 5 --seed 42 --beta 20 --grid 100 --optimizer adam "${common[@]}" \
-  --out "$outdir/basins_5.h5" >"$outdir/basins_5.json"
+  --overwrite --out "$outdir/basins_5.h5" >"$outdir/basins_5.json"
 for name in landscape_2 landscape_4 basins_5; do
   "$root/tools/landscape_plot.py" "$outdir/$name.h5" --out "$outdir"
 done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Separation bound (the paper's Figure 3): U-Hop+ codes for M = 4..130 memories on S^2 against
-# Sloane's best-known codes and the Prop 3.1 bounds. About 20 s on 2 cores.
+# Sloane's best-known codes and the Prop 3.1 bounds. 53 s on 2 cores (227 s on a loaded machine).
 #   jobs/experiments/separation_bound.sh [OUTDIR=runs/experiments/separation_bound] [RANKS=2]
 # The best-known table is read from ../shared/spherical-codes/ next to the checkout (or give
 # SEPARATION_CODES=CSV); without it the figure shows U-Hop+ and the bounds only.

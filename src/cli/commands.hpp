@@ -8,6 +8,7 @@
 namespace hopcap::cli {
 
 void register_codes(CLI::App& app);
+void register_bounds(CLI::App& app);
 void register_retrieve(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_train(CLI::App& app);

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/integer_option.hpp"
+#include "cli/work_threads.hpp"
 #include "hopcap/bounds.hpp"
 #include "hopcap/build_info.hpp"
 #include "hopcap/codes.hpp"
@@ -15,6 +17,7 @@
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
+#include "hopcap/sizes.hpp"
 #include "hopcap/uhop.hpp"
 #include "hopcap/well_separation.hpp"
 
@@ -50,6 +53,7 @@ void print_retrieval_rows(const char* model, const Matrix& memories, const std::
 }
 
 void run_demo(const DemoOptions& o) {
+  fit_threads_to_work(gemm_flops(o.m, o.m, o.d));  // a retrieval or U-Hop+ step: M x M x d
   std::printf("hopcap %s (git %.12s) demo: MHM and KHM retrieval of M = %lld random memories on the unit "
               "sphere in d = %lld, seed %llu\n\n",
               build_info().version, build_info().git_sha, static_cast<long long>(o.m),
@@ -86,6 +90,7 @@ void run_demo(const DemoOptions& o) {
 
   // U-Hop+ on the same memories: D_Φ = d, τ annealed 0.1 → 0.005 with the step following τ.
   UhopSettings uhop;
+  uhop.method = UhopMethod::paper;
   uhop.feature_dim = o.d;
   uhop.lr = 0.02;
   uhop.lr_follows_tau = true;
@@ -110,6 +115,7 @@ void run_demo(const DemoOptions& o) {
               ico.min_angle_deg, bounds::degrees(std::acos(1.0 / std::sqrt(5.0))));
   // U-Hop+ must place 12 free memories (d = 24) on the icosahedron in D_Phi = 3.
   UhopSettings code;
+  code.method = UhopMethod::paper;
   code.feature_dim = 3;
   code.lr = 0.02;
   code.lr_follows_tau = true;
@@ -130,11 +136,17 @@ void run_demo(const DemoOptions& o) {
 void register_demo(CLI::App& app) {
   auto options = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand("demo", "run a small default case and print a readable summary");
-  cmd->add_option("--d", options->d, "dimension")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--M", options->m, "number of memories")->capture_default_str()->check(CLI::Range(2, 100000));
+  cmd->add_option("--d", options->d, "dimension")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
+  cmd->add_option("--M", options->m, "number of memories")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(2, 100000));
   cmd->add_option("--beta", options->beta, "inverse temperature")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--query", options->query, "query model")->capture_default_str();
-  cmd->add_option("--seed", options->seed, "base seed")->capture_default_str();
+  cmd->add_option("--seed", options->seed, "base seed")
+      ->capture_default_str()
+      ->transform(checked_integer<std::uint64_t>());
   cmd->callback([options] { run_demo(*options); });
 }
 

@@ -11,13 +11,17 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/integer_option.hpp"
 #include "cli/uhop_options.hpp"
+#include "cli/work_threads.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/feature_map.hpp"
 #include "hopcap/io/landscape_file.hpp"
+#include "hopcap/io/output_target.hpp"
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/landscape.hpp"
 #include "hopcap/memories.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::cli {
 namespace {
@@ -30,14 +34,18 @@ struct LandscapeOptions {
   LandscapeSettings landscape;
   UhopOptions uhop;
   std::string out;
+  bool overwrite = false;
 };
 
 void run_landscape(const LandscapeOptions& o) {
   const auto start = std::chrono::steady_clock::now();
+  // Refused before the computation, not after it.
+  io::check_output_target(o.out, o.overwrite, "--out '" + o.out + "'", io::kOverwriteHint);
   require(o.m >= 2, "--M must be >= 2, got " + std::to_string(o.m));
   require(!o.snapshots.empty(), "--snapshots needs at least one step count");
   for (const std::int64_t s : o.snapshots) require(s >= 0, "--snapshots must be >= 0, got " + std::to_string(s));
   o.landscape.validate();
+  fit_threads_to_work(2.0 * gemm_flops(o.landscape.grid, o.landscape.grid, o.m));  // one update of the grid
   std::vector<Separation> maps;
   for (const std::string& name : o.maps) maps.push_back(Separation::parse(name));
   require(!maps.empty(), "--sep needs at least one separation map");
@@ -86,7 +94,7 @@ void run_landscape(const LandscapeOptions& o) {
   out["uhop"] = settings_json(settings);
   std::vector<std::string> names;
   for (const Separation& s : maps) names.push_back(s.name());
-  io::save_landscapes(o.out, snapshots, names, o.landscape, out.dump());
+  io::save_landscapes(o.out, snapshots, names, o.landscape, out.dump(), o.overwrite);
   out["snapshots"] = summary;
   out["out"] = o.out;
   out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -100,23 +108,34 @@ void register_landscape(CLI::App& app) {
   // The paper's landscape and basin scripts: τ = 1, learning rate 0.1.
   o->uhop.tau = 1.0;
   o->uhop.lr = 0.1;
+  o->uhop.method = "paper";  // snapshots after N steps of Algorithm 1
   CLI::App* cmd = app.add_subcommand(
       "landscape", "energy landscapes and basins of attraction of 2-D memories before and after U-Hop+ steps");
-  cmd->add_option("--M", o->m, "number of memories on the unit circle (>= 2)")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "seed of the memories and of the U-Hop+ initialisation")->capture_default_str();
+  cmd->add_option("--M", o->m, "number of memories on the unit circle (>= 2)")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(2, kMaxDimension));
+  cmd->add_option("--seed", o->seed, "seed of the memories and of the U-Hop+ initialisation")
+      ->capture_default_str()
+      ->transform(checked_integer<std::uint64_t>());
   cmd->add_option("--snapshots", o->snapshots, "U-Hop+ step counts to draw (0 = the raw memories)")
       ->delimiter(',')
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(0, kMaxIterations));
   cmd->add_option("--sep", o->maps, "separation maps, comma-separated")->delimiter(',')->capture_default_str();
   cmd->add_option("--beta", o->landscape.beta, "inverse temperature beta > 0")->capture_default_str();
-  cmd->add_option("--grid", o->landscape.grid, "grid points per axis")->capture_default_str();
+  cmd->add_option("--grid", o->landscape.grid, "grid points per axis")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(2, kMaxDimension));
   cmd->add_option("--margin", o->landscape.margin, "grid = bounding box of the memories +- this")->capture_default_str();
-  cmd->add_option("--updates", o->landscape.updates, "retrieval updates per grid point")->capture_default_str();
+  cmd->add_option("--updates", o->landscape.updates, "retrieval updates per grid point")
+      ->capture_default_str()
+      ->transform(checked_integer<int>(1, kMaxIterations));
   cmd->add_option("--capture-radius", o->landscape.capture_radius,
                   "a grid point belongs to the basin of the memory its final state is this close to")
       ->capture_default_str();
   add_uhop_options(*cmd, o->uhop, /*dphi_required=*/false);
-  cmd->add_option("--out", o->out, "HDF5 file of the landscapes (see include/hopcap/io/landscape_file.hpp)")->required();
+  cmd->add_option("--out", o->out, "HDF5 file of the landscapes (see include/hopcap/io/landscape_file.hpp), a new file")->required();
+  cmd->add_flag("--overwrite", o->overwrite, "replace an existing --out file");
   cmd->callback([o] { run_landscape(*o); });
 }
 

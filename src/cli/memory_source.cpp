@@ -1,8 +1,10 @@
 #include "cli/memory_source.hpp"
 
+#include "cli/integer_option.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/io/loaders.hpp"
 #include "hopcap/memories.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::cli {
 
@@ -12,11 +14,15 @@ void add_memory_options(CLI::App& app, MemoryOptions& options) {
                  "h5:PATH:DATASET")
       ->capture_default_str();
   options.d_option = app.add_option("--d", options.d, "dimension of synthetic memories")
-                         ->capture_default_str();
+                         ->capture_default_str()
+                         ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
   options.m_option = app.add_option("--M", options.m,
                                     "number of memories (for a file: a seeded subset of this size)")
-                         ->capture_default_str();
-  app.add_option("--seed", options.seed, "base seed of memories and queries")->capture_default_str();
+                         ->capture_default_str()
+                         ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
+  app.add_option("--seed", options.seed, "base seed of memories and queries")
+      ->capture_default_str()
+      ->transform(checked_integer<std::uint64_t>());
   app.add_flag("--scale-pixels", options.scale_pixels, "map file values 0..255 to [-1, 1]");
   app.add_flag("--normalize", options.project_to_sphere, "project every memory onto the unit sphere");
 }
@@ -27,6 +33,7 @@ Matrix load_memories(const MemoryOptions& options, nlohmann::ordered_json& descr
   if (synthetic) {
     require(options.d >= 1, "--d must be >= 1");
     require(options.m >= 1, "--M must be >= 1");
+    (void)checked_product(options.m, options.d, "--M x --d (values of the memory set)");
     memories = generate_memories(parse_distribution(options.source), options.d, options.m,
                                  options.seed, 0);
     if (options.scale_pixels) throw ConfigError("--scale-pixels applies to file memories only");

@@ -1,4 +1,5 @@
 // hopcap retrieve: one configuration of MHM or KHM retrieval, summarised as one JSON object.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -9,13 +10,16 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/integer_option.hpp"
 #include "cli/memory_source.hpp"
 #include "cli/report.hpp"
 #include "cli/uhop_options.hpp"
+#include "cli/work_threads.hpp"
 #include "hopcap/error.hpp"
 #include "hopcap/io/feature_map_io.hpp"
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/queries.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::cli {
 namespace {
@@ -52,18 +56,19 @@ void run_retrieve(const RetrieveOptions& o) {
   settings.tolerance = o.tolerance;
   settings.epsilon = o.epsilon;
   settings.block_size = o.block;
-  if (o.khm_scores == "normalized") {
-    settings.khm_scores = KhmScores::normalized;
-  } else if (o.khm_scores == "raw") {
-    settings.khm_scores = KhmScores::raw_features;
-  } else {
-    throw ConfigError("--khm-scores must be normalized or raw, got '" + o.khm_scores + "'");
+  try {
+    settings.khm_scores = kKhmScoresNames.parse(o.khm_scores);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string("--khm-scores: ") + e.what());
   }
   const QueryModel query = QueryModel::parse(o.query);
   require(query.kind != QueryKind::data, "--query data:SOURCE is a sweep query model (hopcap run); retrieve generates its queries");
   require(o.queries_per_memory >= 1, "--queries-per-memory must be >= 1");
   require(o.random_queries >= 0, "--random-queries must be >= 0");
 
+  // An update of the queries (one per memory and more) against the memories, in d or D_Phi.
+  fit_threads_to_work(gemm_flops(memories.rows, memories.rows, std::max(memories.cols, o.uhop.feature_dim)) *
+                      static_cast<double>(std::max<std::int64_t>(o.queries_per_memory, 1)));
   std::optional<FeatureMap> map;
   if (!o.feature_map.empty()) map = io::load_feature_map(o.feature_map);
   nlohmann::ordered_json uhop_json;
@@ -91,7 +96,8 @@ void run_retrieve(const RetrieveOptions& o) {
 
   // Query i aims at memory i / R (R queries per memory); random queries have no target.
   const std::int64_t n = query.has_target()
-                              ? memories.rows * o.queries_per_memory
+                              ? checked_product(memories.rows, o.queries_per_memory, "--M x --queries-per-memory",
+                                                kMaxDimension)
                               : (o.random_queries > 0 ? o.random_queries : memories.rows);
   std::vector<std::int64_t> targets(static_cast<std::size_t>(n), -1);
   std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
@@ -144,16 +150,22 @@ void register_retrieve(CLI::App& app) {
   cmd->add_option("--query", options->query, "angle:DEG | gauss:SIGMA | mask:FRAC | random")
       ->capture_default_str();
   cmd->add_option("--queries-per-memory", options->queries_per_memory,
-                  "queries aimed at each memory")->capture_default_str();
+                  "queries aimed at each memory")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
   cmd->add_option("--random-queries", options->random_queries,
-                  "number of random queries (query model random; default M)");
-  cmd->add_option("--t-max", options->max_iterations, "maximum number of updates")->capture_default_str();
+                  "number of random queries (query model random; default M)")
+      ->transform(checked_integer<std::int64_t>(0, kMaxDimension));
+  cmd->add_option("--t-max", options->max_iterations, "maximum number of updates")
+      ->capture_default_str()
+      ->transform(checked_integer<int>(1, kMaxIterations));
   cmd->add_option("--tol", options->tolerance, "convergence tolerance on ||x_{t+1} - x_t||")
       ->capture_default_str();
   cmd->add_option("--epsilon", options->epsilon, "retrieval radius ||x_T - xi|| <= epsilon")
       ->capture_default_str();
   cmd->add_option("--block", options->block, "queries per GEMM block (0 = automatic)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(0, kMaxDimension));
   cmd->add_option("--feature-map", options->feature_map,
                   "HDF5 file with W (D_Phi x d) and optional b: run the KHM");
   cmd->add_option("--khm-scores", options->khm_scores,

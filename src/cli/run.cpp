@@ -9,36 +9,50 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "hopcap/error.hpp"
+#include "hopcap/parallel/mpi.hpp"
+#include "hopcap/io/input_file.hpp"
 #include "hopcap/sweep/config.hpp"
 #include "hopcap/sweep/driver.hpp"
+#include "hopcap/sweep/interrupt.hpp"
 
 namespace hopcap::cli {
 namespace {
 
 struct RunOptions {
   std::string config_path;
-  std::string output;
+  std::optional<std::string> output;  ///< -o as given (empty is refused, not ignored)
   std::vector<std::string> overrides;
   bool resume = false;
+  bool overwrite = false;
+  bool allow_changed_inputs = false;
   bool dry_run = false;
   bool print_config = false;
   std::string command_line;
 };
 
 sweep::SweepConfig load_config(const RunOptions& o) {
-  std::ifstream in(o.config_path);
-  if (!in) throw InputError("cannot read config file '" + o.config_path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  sweep::SweepConfig config = sweep::parse_config(text.str(), o.config_path);
+  // A sweep definition is a few kilobytes; the limit keeps /dev/zero-like paths from filling
+  // memory, and the regular-file check keeps a FIFO from blocking.
+  constexpr std::uint64_t kMaxConfigBytes = std::uint64_t{16} << 20;
+  std::string text;
+  try {
+    text = io::read_regular_file(o.config_path, kMaxConfigBytes);
+  } catch (const InputError& e) {
+    throw InputError(std::string("cannot read config file ") + e.what());
+  }
+  sweep::SweepConfig config = sweep::parse_config(text, o.config_path);
   for (const std::string& assignment : o.overrides) sweep::apply_override(config, assignment);
-  if (!o.output.empty()) config.output = o.output;
+  if (o.output) {
+    if (o.output->empty()) throw ConfigError("-o/--output: the output file name is empty");
+    config.output = *o.output;
+  }
   sweep::validate(config);
   return config;
 }
@@ -48,11 +62,7 @@ sweep::SweepConfig load_config(const RunOptions& o) {
 // OpenMP threads spin, and spinning threads on oversubscribed cores starve MPI's progress
 // (a 100x slowdown), so an explicit oversubscription is warned about.
 std::string choose_threads(MPI_Comm world, int rank) {
-  MPI_Comm node;
-  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-  int local_ranks = 1;
-  MPI_Comm_size(node, &local_ranks);
-  MPI_Comm_free(&node);
+  const int local_ranks = parallel::Communicator::split_by_node(world).size();
   const int cores = omp_get_num_procs();
   std::string how = "OMP_NUM_THREADS";
   if (std::getenv("OMP_NUM_THREADS") == nullptr) {
@@ -60,7 +70,7 @@ std::string choose_threads(MPI_Comm world, int rank) {
     how = "automatic: cores available to the rank / ranks on its node";
   }
   int oversubscribed = local_ranks * omp_get_max_threads() > cores && omp_get_max_threads() > 1 ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &oversubscribed, 1, MPI_INT, MPI_MAX, world);
+  parallel::check_mpi(MPI_Allreduce(MPI_IN_PLACE, &oversubscribed, 1, MPI_INT, MPI_MAX, world), "MPI_Allreduce");
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   const bool passive = policy != nullptr && (std::string(policy) == "passive" || std::string(policy) == "PASSIVE");
   if (oversubscribed && !passive && rank == 0) {
@@ -71,23 +81,15 @@ std::string choose_threads(MPI_Comm world, int rank) {
   return how;
 }
 
-void run_command(const RunOptions& o) {
-  int initialized = 0;
-  MPI_Initialized(&initialized);
-  int provided = 0;
-  // OpenMP threads never call MPI: FUNNELED is the level actually needed.
-  if (!initialized) MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  const std::string threading = choose_threads(MPI_COMM_WORLD, rank);
-  int code = 0;
-  std::string message;
+void run_in_session(const RunOptions& o, int rank, int& code, std::string& message) {
   try {
+    const std::string threading = choose_threads(MPI_COMM_WORLD, rank);
     const sweep::SweepConfig config = load_config(o);
     if (o.print_config) {
       if (rank == 0) std::cout << sweep::to_toml(config);
     } else {
-      sweep::RunRequest request{config, o.command_line, o.resume, o.dry_run, threading};
+      sweep::RunRequest request{config,      o.command_line, o.resume, o.dry_run, threading,
+                                o.overwrite, o.allow_changed_inputs};
       code = sweep::run_sweep(request, MPI_COMM_WORLD, std::cout);
     }
   } catch (const ConfigError& e) {
@@ -97,8 +99,23 @@ void run_command(const RunOptions& o) {
     code = 1;
     message = e.what();
   }
-  if (code != 0 && rank == 0 && !message.empty()) std::cerr << "hopcap: error: " << message << std::endl;
-  MPI_Finalize();
+}
+
+void run_command(const RunOptions& o) {
+  int code = 0;
+  std::string message;
+  int rank = 0;
+  {
+    // OpenMP threads never call MPI; the results coordinator on rank 0 does, beside rank 0's
+    // computation, when MPI_THREAD_MULTIPLE is provided (else rank 0 only coordinates).
+    const parallel::MpiSession mpi(MPI_THREAD_MULTIPLE);
+    // From here on SIGTERM/SIGINT are recorded, and the sweep's coordinator ends the run with
+    // everything finished committed (sweep/interrupt.hpp).
+    const sweep::InterruptHandlers interrupts;
+    parallel::check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+    run_in_session(o, rank, code, message);
+  }
+  if (code != 0 && rank == 0 && !message.empty()) std::cerr << "hopcap: error: " << one_line(message) << std::endl;
   if (code != 0) throw ReportedError(code);
 }
 
@@ -113,6 +130,12 @@ void register_run(CLI::App& app, int argc, char** argv) {
   cmd->add_option("--set", options->overrides,
                   "override a config key, e.g. --set sweep.beta=[1,8] --set uhop.tau=0.05 (repeatable)");
   cmd->add_flag("--resume", options->resume, "reopen the output, skip finished configurations, run the rest");
+  cmd->add_flag("--overwrite", options->overwrite, "replace an existing output file with a new run")
+      ->excludes("--resume");
+  cmd->add_flag("--allow-changed-inputs", options->allow_changed_inputs,
+                "with --resume: continue although the input data or hopcap changed since the run started "
+                "(recorded in the file)")
+      ->needs("--resume");
   cmd->add_flag("--dry-run", options->dry_run, "validate and print the plan without running");
   cmd->add_flag("--print-config", options->print_config, "print the full effective config (TOML) and exit");
   cmd->callback([options] { run_command(*options); });

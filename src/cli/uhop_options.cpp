@@ -2,13 +2,23 @@
 
 #include <iostream>
 
+#include "cli/integer_option.hpp"
 #include "hopcap/error.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::cli {
 
 void add_uhop_options(CLI::App& app, UhopOptions& o, bool dphi_required) {
-  auto* dphi = app.add_option("--Dphi", o.feature_dim, "feature dimension D_Phi >= 1");
+  auto* dphi = app.add_option("--Dphi", o.feature_dim, "feature dimension D_Phi >= 1")
+                   ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
   if (dphi_required) dphi->required();
+  app.add_option("--method", o.method,
+                 "paper (Algorithm 1 as published) | refine (then the max-min code of its basin) | search "
+                 "(then seeded starts and basin hopping)")
+      ->capture_default_str();
+  app.add_option("--hops", o.hops, "basin-hopping perturbations of --method search")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(0, kMaxIterations));
   app.add_flag("--bias", o.bias, "affine map W x + b (the official code's nn.Linear)");
   app.add_option("--loss", o.loss, "pairwise | per_memory | as_coded")->capture_default_str();
   app.add_option("--tau", o.tau, "temperature tau > 0 (initial value when annealing)")
@@ -25,20 +35,28 @@ void add_uhop_options(CLI::App& app, UhopOptions& o, bool dphi_required) {
   app.add_option("--projection", o.projection, "none | unit_rows | frobenius (after every step)")
       ->capture_default_str();
   app.add_option("--init", o.init, "gaussian | identity | orthogonal")->capture_default_str();
-  app.add_option("--iters", o.iterations, "maximum optimiser steps per restart")->capture_default_str();
-  app.add_option("--batch", o.batch, "memories per step (0 = all)")->capture_default_str();
+  app.add_option("--iters", o.iterations, "maximum optimiser steps per restart")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(0, kMaxIterations));
+  app.add_option("--batch", o.batch, "memories per step (0 = all)")
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(0, kMaxDimension));
   app.add_option("--plateau-window", o.plateau_window,
                  "stop when loss and Delta_min moved <= --plateau-tol over this many steps (0 = off)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(0, kMaxIterations));
   app.add_option("--plateau-tol", o.plateau_tol, "tolerance of the plateau stop")->capture_default_str();
   app.add_option("--restarts", o.restarts, "seeded restarts; the best Delta_min is kept")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
   app.add_flag("--progress", o.progress, "print training progress on stderr");
 }
 
 nlohmann::ordered_json settings_json(const UhopSettings& s) {
   nlohmann::ordered_json j;
   j["D_phi"] = s.feature_dim;
+  j["method"] = to_string(s.method);
+  if (s.method == UhopMethod::search) j["hops"] = s.hops;
   j["bias"] = s.bias;
   j["loss"] = to_string(s.loss);
   j["tau"] = s.tau;
@@ -85,6 +103,9 @@ nlohmann::ordered_json result_json(const UhopResult& r) {
   j["min_angle_deg_before"] = r.min_angle_deg_before;
   j["min_angle_deg_after"] = r.min_angle_deg_after;
   j["restart_delta_min"] = r.restart_delta_min;
+  j["method"] = to_string(r.method);
+  j["min_angle_deg_paper"] = r.min_angle_deg_paper;
+  j["search_evaluations"] = r.search_evaluations;
   return j;
 }
 

@@ -5,35 +5,31 @@
 #include <cmath>
 #include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hopcap/error.hpp"
+#include "hopcap/io/input_file.hpp"
 #include "hopcap/io/loaders.hpp"
-#include "io/hdf5_handle.hpp"
+#include "hopcap/sizes.hpp"
+#include "io/hdf5.hpp"
 
 namespace hopcap::io {
 namespace {
 
-namespace fs = std::filesystem;
-
 using hdf5::Handle;
 using hdf5::QuietErrors;
 
-using hdf5::error_stack;
-
-}  // namespace
-
-Matrix load_h5(const std::filesystem::path& path, const std::string& dataset) {
+// Opens the dataset and checks it: numeric, rank 1 or 2, not empty, not absurdly large. Reads
+// the values only when read_values is set; otherwise returns the extents with no data.
+Matrix read_h5(const std::filesystem::path& path, const std::string& dataset, bool read_values) {
   const std::string where = path.string() + ", dataset '" + dataset + "'";
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw InputError(where + ": file not found");
-  if (fs::is_directory(path, ec)) throw InputError(where + ": is a directory, not a file");
+  // HDF5 opens the path itself, and a FIFO would block that open: check the type first.
+  if (const auto problem = non_regular_file_problem(path)) throw InputError(where + ": " + *problem);
   if (dataset.empty()) throw InputError(where + ": no dataset name given");
 
   const QuietErrors quiet;
-  const auto fail = [&](const std::string& what) -> void {
-    throw H5Error(where + ": " + what + error_stack());
-  };
+  const auto fail = [&](const std::string& what) { hdf5::fail(where, what); };
 
   const Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) fail("cannot open as an HDF5 file");
@@ -58,9 +54,17 @@ Matrix load_h5(const std::filesystem::path& path, const std::string& dataset) {
   hsize_t dims[2] = {0, 1};
   if (H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0) fail("cannot read the extents");
   // A 1-D dataset is a column: one scalar per row, like an IDX label file.
-  const hsize_t limit = hsize_t{1} << 40;
   if (dims[0] == 0 || dims[1] == 0) fail("dataset is empty");
-  if (dims[0] > limit || dims[1] > limit / dims[0]) fail("dataset is too large");
+  if (!std::in_range<std::int64_t>(dims[0]) || !std::in_range<std::int64_t>(dims[1]) ||
+      !product_within(static_cast<std::int64_t>(dims[0]), static_cast<std::int64_t>(dims[1]))) {
+    fail("dataset of " + std::to_string(dims[0]) + " x " + std::to_string(dims[1]) + " values is too large");
+  }
+  if (!read_values) {
+    Matrix extents;
+    extents.rows = static_cast<std::int64_t>(dims[0]);
+    extents.cols = static_cast<std::int64_t>(dims[1]);
+    return extents;
+  }
   Matrix out;
   try {
     out = Matrix(static_cast<std::int64_t>(dims[0]), static_cast<std::int64_t>(dims[1]));
@@ -80,6 +84,18 @@ Matrix load_h5(const std::filesystem::path& path, const std::string& dataset) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+Matrix load_h5(const std::filesystem::path& path, const std::string& dataset) {
+  return read_h5(path, dataset, true);
+}
+
+std::pair<std::int64_t, std::int64_t> check_h5(const std::filesystem::path& path,
+                                               const std::string& dataset) {
+  const Matrix extents = read_h5(path, dataset, false);
+  return {extents.rows, extents.cols};
 }
 
 }  // namespace hopcap::io

@@ -8,60 +8,32 @@
 #include <vector>
 
 #include "hopcap/error.hpp"
-#include "hopcap/build_info.hpp"
-#include "io/hdf5_handle.hpp"
+#include "hopcap/io/output_target.hpp"
+#include "io/file_conventions.hpp"
+#include "io/hdf5.hpp"
 
 namespace hopcap::io {
 namespace {
 
 using hdf5::Handle;
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw H5Error("landscape file '" + path.string() + "': " + what + hdf5::error_stack());
-}
-
-void string_attribute(hid_t object, const char* name, const std::string& text, const std::filesystem::path& path) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), std::max<std::size_t>(text.size(), 1));
-  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr.valid() || H5Awrite(attr.get(), type.get(), text.c_str()) < 0) {
-    fail(path, std::string("cannot write attribute '") + name + "'");
-  }
-}
-
-void number_attribute(hid_t object, const char* name, double value, const std::filesystem::path& path) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(object, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr.valid() || H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) {
-    fail(path, std::string("cannot write attribute '") + name + "'");
-  }
-}
-
+// A variable over the dimension scales `dims`, with long_name, units and, for the grid
+// variables, the CF auxiliary coordinates x and y.
 template <class T>
-void dataset(hid_t file, const char* name, const std::vector<hsize_t>& dims, const std::vector<T>& data,
-             const char* dimensions, const char* long_name, const char* units, const std::filesystem::path& path) {
-  const bool integer = std::is_integral_v<T>;
-  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle dset(H5Dcreate2(file, name, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
-                         H5P_DEFAULT, H5P_DEFAULT),
-              H5Dclose);
-  if (!dset.valid() ||
-      H5Dwrite(dset.get(), integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
-    fail(path, std::string("cannot write dataset '") + name + "'");
-  }
-  string_attribute(dset.get(), "dimensions", dimensions, path);
-  string_attribute(dset.get(), "long_name", long_name, path);
-  string_attribute(dset.get(), "units", units, path);
+void variable(hid_t file, const char* name, const std::vector<hsize_t>& extent, const std::vector<T>& data,
+              const std::vector<hid_t>& dims, const char* long_name, const char* units, bool on_grid,
+              const std::string& where) {
+  const Handle dset = hdf5::write_dataset(file, name, extent, data, where);
+  hdf5::describe(dset.get(), long_name, units, where);
+  if (on_grid) hdf5::write_attribute(dset.get(), "coordinates", "x y", where);
+  hdf5::attach_dimensions(dset.get(), dims, where);
 }
 
 }  // namespace
 
 void save_landscapes(const std::filesystem::path& path, const std::vector<LandscapeSnapshot>& snapshots,
                      const std::vector<std::string>& map_names, const LandscapeSettings& settings,
-                     const std::string& settings_json) {
+                     const std::string& settings_json, bool overwrite) {
   require(!snapshots.empty() && !map_names.empty(), "landscape file: nothing to write");
   const auto s = static_cast<hsize_t>(snapshots.size());
   const auto k = static_cast<hsize_t>(map_names.size());
@@ -85,40 +57,50 @@ void save_landscapes(const std::filesystem::path& path, const std::vector<Landsc
       fraction.push_back(snap.landscape.captured_fraction[j]);
     }
   }
-  hdf5::QuietErrors quiet;
-  std::filesystem::path partial = path;
-  partial += ".partial";
-  {
-    Handle file(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (!file.valid()) fail(path, "cannot create the file");
-    const hid_t f = file.get();
-    dataset(f, "step", {s}, step, "snapshot", "U-Hop+ steps taken (0: the raw memories)", "1", path);
-    dataset(f, "memories", {s, m, 2}, memories, "snapshot memory component",
-            "memories of the landscape (normalised features after U-Hop+)", "1", path);
-    dataset(f, "min_angle_deg", {s}, angle, "snapshot", "smallest angle between two memories", "degree", path);
-    dataset(f, "x", {s, g}, x, "snapshot grid_x", "grid coordinate, first component", "1", path);
-    dataset(f, "y", {s, g}, y, "snapshot grid_y", "grid coordinate, second component", "1", path);
-    dataset(f, "energy", {s, k, g, g}, energy, "snapshot sep grid_y grid_x",
-            "energy 1/2 |x|^2 - Psi*(beta Xi x)/beta at the grid point", "1", path);
-    dataset(f, "basin", {s, k, g, g}, basin, "snapshot sep grid_y grid_x",
-            "memory the grid point is retrieved to after the updates (-1: none)", "1", path);
-    dataset(f, "captured_fraction", {s, k}, fraction, "snapshot sep",
-            "share of grid points retrieved to some memory", "1", path);
-    std::string names;
-    for (const std::string& n : map_names) names += (names.empty() ? "" : " ") + n;
-    string_attribute(f, "separation_maps", names, path);
-    number_attribute(f, "beta", settings.beta, path);
-    number_attribute(f, "grid", static_cast<double>(settings.grid), path);
-    number_attribute(f, "margin", settings.margin, path);
-    number_attribute(f, "updates", settings.updates, path);
-    number_attribute(f, "capture_radius", settings.capture_radius, path);
-    string_attribute(f, "settings", settings_json, path);
-    string_attribute(f, "hopcap_version", build_info().version, path);
-    string_attribute(f, "git_sha", build_info().git_sha, path);
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) fail(path, "cannot rename the finished file: " + ec.message());
+  const hdf5::QuietErrors quiet;
+  const std::string where = "landscape file '" + path.string() + "'";
+  hdf5::write_file(
+      path,
+      [&](hid_t f) {
+        const Handle root = hdf5::owned(H5Gopen2(f, "/", H5P_DEFAULT), H5Gclose, where, "cannot open the root group");
+        write_file_conventions(root.get(), "hopcap energy landscapes",
+                               "Energy landscapes and basins of attraction of 2-D memories in modern Hopfield "
+                               "models before and after U-Hop+ steps (hopcap landscape)",
+                               where);
+        const Handle step_dim = hdf5::write_dataset(f, "step", {s}, step, where);
+        hdf5::describe(step_dim.get(), "U-Hop+ steps taken (0: the raw memories)", "1", where);
+        hdf5::make_dimension_scale(step_dim.get(), "step", where);
+        const Handle sep_dim = hdf5::write_strings(f, "sep", map_names, where);
+        hdf5::describe(sep_dim.get(), "separation map", "", where);
+        hdf5::make_dimension_scale(sep_dim.get(), "sep", where);
+        const Handle memory_dim = hdf5::index_coordinate(f, "memory", m, "memory index", "1", where);
+        const Handle component_dim =
+            hdf5::index_coordinate(f, "component", 2, "component of a point in the plane", "1", where);
+        const Handle grid_x = hdf5::index_coordinate(f, "grid_x", g, "grid column (index of x)", "1", where);
+        const Handle grid_y = hdf5::index_coordinate(f, "grid_y", g, "grid row (index of y)", "1", where);
+        const hid_t t = step_dim.get(), sp = sep_dim.get(), gx = grid_x.get(), gy = grid_y.get();
+        variable(f, "x", {s, g}, x, {t, gx}, "first component of the grid points", "1", false, where);
+        variable(f, "y", {s, g}, y, {t, gy}, "second component of the grid points", "1", false, where);
+        variable(f, "memories", {s, m, 2}, memories, {t, memory_dim.get(), component_dim.get()},
+                 "memories of the landscape (normalised features after U-Hop+)", "1", false, where);
+        variable(f, "min_angle_deg", {s}, angle, {t}, "smallest angle between two memories", "degree", false, where);
+        variable(f, "energy", {s, k, g, g}, energy, {t, sp, gy, gx},
+                 "energy 1/2 |x|^2 - Psi*(beta Xi x)/beta at the grid point", "1", true, where);
+        variable(f, "basin", {s, k, g, g}, basin, {t, sp, gy, gx},
+                 "memory the grid point is retrieved to after the updates (-1: none)", "1", true, where);
+        variable(f, "captured_fraction", {s, k}, fraction, {t, sp}, "share of grid points retrieved to some memory",
+                 "1", false, where);
+        std::string names;
+        for (const std::string& n : map_names) names += (names.empty() ? "" : " ") + n;
+        hdf5::write_attribute(root.get(), "separation_maps", names, where);
+        hdf5::write_attribute(root.get(), "beta", settings.beta, where);
+        hdf5::write_attribute(root.get(), "grid", settings.grid, where);
+        hdf5::write_attribute(root.get(), "margin", settings.margin, where);
+        hdf5::write_attribute(root.get(), "updates", std::int64_t{settings.updates}, where);
+        hdf5::write_attribute(root.get(), "capture_radius", settings.capture_radius, where);
+        hdf5::write_attribute(root.get(), "settings", settings_json, where);
+      },
+      overwrite, where, kOverwriteHint);
 }
 
 }  // namespace hopcap::io

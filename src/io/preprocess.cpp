@@ -2,11 +2,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <mutex>
 #include <numeric>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "hopcap/error.hpp"
+#include "hopcap/io/input_file.hpp"
 #include "hopcap/io/loaders.hpp"
 #include "hopcap/rng.hpp"
 
@@ -46,6 +49,22 @@ std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
+}
+
+// Retrieval forms inner products ξᵀx of memories and queries of the same scale, so a row whose
+// squared norm overflows a double can only produce inf or nan: refuse it where it is loaded.
+// (The loaders already refuse non-finite values.)
+void require_representable_norms(std::string_view spec, const Matrix& data) {
+  for (std::int64_t i = 0; i < data.rows; ++i) {
+    const double* r = data.row(i);
+    double norm2 = 0.0;
+    for (std::int64_t j = 0; j < data.cols; ++j) norm2 += r[j] * r[j];
+    if (!std::isfinite(norm2)) {
+      throw InputError("source '" + std::string(spec) + "': row " + std::to_string(i) +
+                       " is too large: its squared norm overflows a double (entries must stay "
+                       "well below 1e154); rescale the data");
+    }
+  }
 }
 
 }  // namespace
@@ -113,8 +132,9 @@ SourceSpec parse_source_spec(std::string_view spec) {
   return with_path(SourceSpec::Kind::text_auto, path);
 }
 
-Matrix load_source(std::string_view spec) {
-  const SourceSpec source = parse_source_spec(spec);
+namespace {
+
+Matrix load_by_kind(const SourceSpec& source) {
   switch (source.kind) {
     case SourceSpec::Kind::idx: return load_idx(source.path);
     case SourceSpec::Kind::text: return load_text(source.path, TextFormat::vectors);
@@ -123,6 +143,38 @@ Matrix load_source(std::string_view spec) {
     case SourceSpec::Kind::text_auto: break;
   }
   return load_text(source.path, TextFormat::automatic);
+}
+
+}  // namespace
+
+Matrix load_source(std::string_view spec) {
+  Matrix data = load_by_kind(parse_source_spec(spec));
+  require_representable_norms(spec, data);
+  return data;
+}
+
+void check_source(std::string_view spec) {
+  const SourceSpec source = parse_source_spec(spec);
+  // A sweep config is validated several times per command (parsing, each --set, planning):
+  // a source that passed, from a file unchanged since, is not read again.
+  static std::mutex mutex;
+  static std::set<std::string> passed;
+  const std::string identity = regular_file_identity(source.path);
+  const std::string key = std::string(spec) + '\n' + identity;
+  if (!identity.empty()) {
+    const std::lock_guard lock(mutex);
+    if (passed.count(key) != 0) return;
+  }
+  // HDF5 data sets can be far larger than any text or IDX file: their header says enough.
+  if (source.kind == SourceSpec::Kind::h5) {
+    (void)check_h5(source.path, source.dataset);
+  } else {
+    (void)load_source(spec);
+  }
+  if (!identity.empty()) {
+    const std::lock_guard lock(mutex);
+    passed.insert(key);
+  }
 }
 
 }  // namespace hopcap::io

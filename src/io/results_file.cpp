@@ -1,18 +1,18 @@
 // The HDF5 results file of a sweep (layout and crash-safety design in results_file.hpp and
 // docs/output-format.md).
 //
-// create() builds the complete file under a temporary name: coordinate variables as dimension
-// scales, every data variable contiguous, allocated early and filled with its fill value, all
-// attributes, and a `hopcap_layout` JSON attribute from which open() recovers the structure.
-// The temporary file is closed, synced and renamed over the target, then reopened for writing.
-// From then on write_point() only overwrites preallocated raw data (the sieve buffer is off, so
-// every H5Dwrite goes straight to the file), which never touches metadata: a process killed at
-// any moment leaves the metadata exactly as create() wrote it.
+// create() builds the complete file in memory: coordinate variables as dimension scales, every
+// data variable contiguous, allocated early and filled with its fill value, all attributes, and
+// a `hopcap_layout` JSON attribute from which open() recovers the structure. The bytes are
+// written under a temporary name, synced and renamed into place (hdf5::write_new_file), then
+// the file is reopened for writing. From then on write_point() only overwrites preallocated raw
+// data (the sieve buffer is off, so every H5Dwrite goes straight to the file), which never
+// touches metadata: a process killed at any moment, or a write that fails, leaves the metadata
+// exactly as create() wrote it, and HDF5 never has dirty metadata to flush on a failing disk.
 #include "hopcap/io/results_file.hpp"
 
 #include <fcntl.h>
 #include <hdf5.h>
-#include <hdf5_hl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,13 +23,18 @@
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hopcap/error.hpp"
-#include "io/hdf5_handle.hpp"
+#include "hopcap/io/output_target.hpp"
+#include "hopcap/sizes.hpp"
+#include "io/file_conventions.hpp"
+#include "io/hdf5.hpp"
+#include "io/output_lock.hpp"
 
 namespace hopcap::io {
 namespace {
@@ -51,26 +56,13 @@ constexpr std::int8_t kFillStatus = 0;  // PointStatus::not_run
 // Fill values are handed to HDF5 in the file's little-endian types.
 static_assert(std::endian::native == std::endian::little);
 
-using hdf5::error_stack;
-
-// Throws H5Error "<where>: <what> (HDF5: ...)".
-[[noreturn]] void h5_fail(const std::string& where, const std::string& what) {
-  throw H5Error(where + ": " + what + error_stack());
-}
-
-hid_t check_id(hid_t id, const std::string& where, const std::string& what) {
-  if (id < 0) h5_fail(where, what);
-  return id;
-}
-
-void check_ok(herr_t status, const std::string& where, const std::string& what) {
-  if (status < 0) h5_fail(where, what);
-}
-
-std::unique_ptr<Handle> owned(hid_t id, Handle::Closer closer, const std::string& where,
-                              const std::string& what) {
-  return std::make_unique<Handle>(check_id(id, where, what), closer);
-}
+using hdf5::check_id;
+using hdf5::check_ok;
+using hdf5::fail;
+using hdf5::owned;
+using hdf5::read_text_attribute;
+using hdf5::write_attribute;
+using hdf5::write_numeric_attribute;
 
 const char* type_name(ValueType type) {
   switch (type) {
@@ -115,118 +107,33 @@ hid_t memory_type(ValueType type) {
   return H5T_NATIVE_DOUBLE;
 }
 
-// A fixed-length, null-padded UTF-8 string type of `size` bytes (at least 1).
-std::unique_ptr<Handle> fixed_string_type(std::size_t size, const std::string& where) {
-  auto type = owned(H5Tcopy(H5T_C_S1), H5Tclose, where, "cannot create a string type");
-  check_ok(H5Tset_size(type->get(), std::max<std::size_t>(size, 1)), where,
-           "cannot size a string type");
-  check_ok(H5Tset_strpad(type->get(), H5T_STR_NULLPAD), where, "cannot set string padding");
-  check_ok(H5Tset_cset(type->get(), H5T_CSET_UTF8), where, "cannot set string encoding");
-  return type;
-}
-
-std::unique_ptr<Handle> vlen_string_type(const std::string& where) {
-  auto type = owned(H5Tcopy(H5T_C_S1), H5Tclose, where, "cannot create a string type");
-  check_ok(H5Tset_size(type->get(), H5T_VARIABLE), where, "cannot make a variable-length string");
-  check_ok(H5Tset_cset(type->get(), H5T_CSET_UTF8), where, "cannot set string encoding");
-  return type;
-}
-
-// Writes (replacing) a scalar fixed-length string attribute, netCDF-style (NC_CHAR).
-void write_string_attribute(hid_t object, const std::string& name, const std::string& value,
-                            const std::string& where) {
-  const std::string what = "attribute '" + name + "'";
-  const htri_t exists = H5Aexists(object, name.c_str());
-  if (exists < 0) h5_fail(where, "cannot look up " + what);
-  if (exists > 0) check_ok(H5Adelete(object, name.c_str()), where, "cannot replace " + what);
-  const auto type = fixed_string_type(value.size(), where);
-  const Handle space(check_id(H5Screate(H5S_SCALAR), where, "cannot create a dataspace"), H5Sclose);
-  const Handle attr(
-      check_id(H5Acreate2(object, name.c_str(), type->get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-               where, "cannot create " + what),
-      H5Aclose);
-  std::string padded = value;
-  padded.resize(std::max<std::size_t>(value.size(), 1), '\0');
-  check_ok(H5Awrite(attr.get(), type->get(), padded.data()), where, "cannot write " + what);
-}
-
-// Writes a numeric attribute: a scalar when `count` is 0, else a 1-D array of `count`.
-void write_numeric_attribute(hid_t object, const std::string& name, hid_t stored_type,
-                             hid_t mem_type, const void* data, hsize_t count,
-                             const std::string& where) {
-  const std::string what = "attribute '" + name + "'";
-  const Handle space(
-      check_id(count == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), where,
-               "cannot create a dataspace"),
-      H5Sclose);
-  const Handle attr(
-      check_id(H5Acreate2(object, name.c_str(), stored_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-               where, "cannot create " + what),
-      H5Aclose);
-  check_ok(H5Awrite(attr.get(), mem_type, data), where, "cannot write " + what);
-}
-
-// Reads a scalar string (fixed or variable length) or integer attribute as text.
-std::string read_text_attribute(hid_t object, const std::string& name, const std::string& where) {
-  const std::string what = "attribute '" + name + "'";
-  const Handle attr(
-      check_id(H5Aopen(object, name.c_str(), H5P_DEFAULT), where, "cannot open " + what), H5Aclose);
-  const Handle type(check_id(H5Aget_type(attr.get()), where, "cannot read the type of " + what),
-                    H5Tclose);
-  const Handle space(check_id(H5Aget_space(attr.get()), where, "cannot read the shape of " + what),
-                     H5Sclose);
-  const hssize_t points = H5Sget_simple_extent_npoints(space.get());
-  if (points != 1) throw InputError(where + ": " + what + " is not a single value");
-  const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls == H5T_INTEGER) {
-    long long value = 0;
-    check_ok(H5Aread(attr.get(), H5T_NATIVE_LLONG, &value), where, "cannot read " + what);
-    return std::to_string(value);
-  }
-  if (cls != H5T_STRING) throw InputError(where + ": " + what + " is not a string");
-  const htri_t variable = H5Tis_variable_str(type.get());
-  if (variable < 0) h5_fail(where, "cannot inspect the type of " + what);
-  if (variable > 0) {
-    const auto mem = vlen_string_type(where);
-    char* text = nullptr;
-    check_ok(H5Aread(attr.get(), mem->get(), &text), where, "cannot read " + what);
-    std::string out = text != nullptr ? std::string(text) : std::string();
-    if (text != nullptr) H5free_memory(text);
-    return out;
-  }
-  const std::size_t size = H5Tget_size(type.get());
-  std::string buffer(size, '\0');
-  check_ok(H5Aread(attr.get(), type.get(), buffer.data()), where, "cannot read " + what);
-  const std::size_t end = buffer.find('\0');
-  if (end != std::string::npos) buffer.resize(end);
-  return buffer;
-}
-
 // A dataset creation property list for preallocated raw data: contiguous, allocated and filled
 // at creation, no filters, attribute order tracked (as netCDF-4 does). A null `fill` keeps
 // HDF5's default fill (zero bytes).
-std::unique_ptr<Handle> preallocated_dcpl(hid_t type, const void* fill, const std::string& where) {
-  auto dcpl =
+Handle preallocated_dcpl(hid_t type, const void* fill, const std::string& where) {
+  Handle dcpl =
       owned(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, where, "cannot create a property list");
-  check_ok(H5Pset_layout(dcpl->get(), H5D_CONTIGUOUS), where, "cannot set contiguous layout");
-  check_ok(H5Pset_alloc_time(dcpl->get(), H5D_ALLOC_TIME_EARLY), where,
+  check_ok(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), where, "cannot set contiguous layout");
+  check_ok(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), where,
            "cannot set early allocation");
-  check_ok(H5Pset_fill_time(dcpl->get(), H5D_FILL_TIME_ALLOC), where, "cannot set fill time");
+  check_ok(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), where, "cannot set fill time");
   if (fill != nullptr) {
-    check_ok(H5Pset_fill_value(dcpl->get(), type, fill), where, "cannot set the fill value");
+    check_ok(H5Pset_fill_value(dcpl.get(), type, fill), where, "cannot set the fill value");
   }
-  check_ok(H5Pset_attr_creation_order(dcpl->get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+  check_ok(H5Pset_attr_creation_order(dcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
            where, "cannot track attribute order");
   return dcpl;
 }
 
 // The file access properties of every open: serial sec2 driver, no sieve buffer (raw data
-// goes straight to the file), file locking where the file system supports it.
-std::unique_ptr<Handle> file_access(const std::string& where) {
-  auto fapl = owned(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, where, "cannot create a property list");
-  check_ok(H5Pset_fapl_sec2(fapl->get()), where, "cannot select the sec2 driver");
-  check_ok(H5Pset_sieve_buf_size(fapl->get(), 0), where, "cannot disable the sieve buffer");
-  check_ok(H5Pset_file_locking(fapl->get(), true, true), where, "cannot set file locking");
+// goes straight to the file), and no HDF5 file lock. Writers exclude each other through the
+// sidecar lock (OutputLock); an HDF5 lock would only refuse readers, and a reader that opened
+// the file between a rewrite's rename and the reopen would make the reopen fail.
+Handle file_access(const std::string& where) {
+  Handle fapl = owned(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, where, "cannot create a property list");
+  check_ok(H5Pset_fapl_sec2(fapl.get()), where, "cannot select the sec2 driver");
+  check_ok(H5Pset_sieve_buf_size(fapl.get(), 0), where, "cannot disable the sieve buffer");
+  check_ok(H5Pset_file_locking(fapl.get(), false, true), where, "cannot set file locking");
   return fapl;
 }
 
@@ -325,6 +232,8 @@ Structure validate(const ResultsLayout& layout) {
         "results layout: axis '" + axis.name + "' needs either numbers or labels (exactly one)");
     require(!axis.integer || axis.labels.empty(),
             "results layout: axis '" + axis.name + "' has labels but is marked integer");
+    require(axis.labels.empty() || axis.units.empty(),
+            "results layout: label axis '" + axis.name + "' cannot have units (CF: strings have none)");
     for (double x : axis.numbers) {
       require(std::isfinite(x), "results layout: axis '" + axis.name + "' has a non-finite value");
       if (axis.integer) {
@@ -357,6 +266,14 @@ Structure validate(const ResultsLayout& layout) {
     }
     require(axes_seen == layout.axes.size(),
             "results layout: variable '" + var.name + "' must span every grid axis");
+    std::size_t meanings = 0;
+    for (std::size_t k = 0; k < var.flag_meanings.size(); ++k) {
+      const bool word_start = var.flag_meanings[k] != ' ' && (k == 0 || var.flag_meanings[k - 1] == ' ');
+      meanings += word_start ? 1 : 0;
+    }
+    require(meanings == var.flag_values.size(),
+            "results layout: variable '" + var.name + "' has " + std::to_string(var.flag_values.size()) +
+                " flag values but " + std::to_string(meanings) + " flag meanings");
     s.variables.push_back({var.name, var.dims, var.type});
   }
   require(layout.message_length >= 1 && layout.message_length <= 65536,
@@ -371,92 +288,46 @@ Structure validate(const ResultsLayout& layout) {
   return s;
 }
 
-void write_skeleton(const std::string& temp, const ResultsLayout& layout, const Structure& s,
-                    const std::string& where) {
-  const auto fcpl =
-      owned(H5Pcreate(H5P_FILE_CREATE), H5Pclose, where, "cannot create a property list");
-  check_ok(H5Pset_link_creation_order(fcpl->get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           where, "cannot track link order");
-  check_ok(H5Pset_attr_creation_order(fcpl->get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           where, "cannot track attribute order");
-  const auto fapl = file_access(where);
-  hid_t file_id = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl->get(), fapl->get());
-  if (file_id < 0) {
-    const fs::path parent = fs::path(temp).parent_path();
-    std::error_code ec;
-    if (!parent.empty() && !fs::is_directory(parent, ec)) {
-      H5Eclear2(H5E_DEFAULT);
-      throw H5Error(where + ": cannot create the file: directory '" + parent.string() +
-                    "' does not exist");
-    }
-    h5_fail(where, "cannot create the file");
-  }
-  // Closed explicitly at the end, where a failure means the metadata may not be on disk.
-  struct FileGuard {
-    hid_t id;
-    ~FileGuard() {
-      if (id >= 0) H5Fclose(id);
-    }
-  } guard{file_id};
+// Writes a global attribute of any AttributeValue kind.
+void write_global(hid_t object, const std::string& name, const AttributeValue& value, const std::string& where) {
+  std::visit([&](const auto& v) { write_attribute(object, name, v, where); }, value);
+}
+
+// Builds the complete file in memory and returns its bytes.
+std::vector<char> build_skeleton(const ResultsLayout& layout, const Structure& s, const std::string& where) {
+  const Handle fcpl = hdf5::ordered_file_creation(where);
+  const hdf5::MemoryFile memory = hdf5::MemoryFile::create(fcpl.get(), where);
   {
-    const hid_t file = file_id;
-    const Handle root(
-        check_id(H5Gopen2(file, "/", H5P_DEFAULT), where, "cannot open the root group"), H5Gclose);
+    const hid_t file = memory.get();
+    const Handle root = owned(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, where, "cannot open the root group");
 
-    std::map<std::string, std::unique_ptr<Handle>> scales;  // dimension name -> scale dataset
-    const auto make_scale = [&](const std::string& name, hid_t type, const std::string& long_name,
-                                const std::string* units, hsize_t n) -> hid_t {
-      const Handle space(
-          check_id(H5Screate_simple(1, &n, nullptr), where, "cannot create a dataspace"), H5Sclose);
-      const auto dcpl =
-          owned(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, where, "cannot create a property list");
-      check_ok(
-          H5Pset_attr_creation_order(dcpl->get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          where, "cannot track attribute order");
-      auto ds = owned(
-          H5Dcreate2(file, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl->get(), H5P_DEFAULT),
-          H5Dclose, where, "cannot create coordinate variable '" + name + "'");
-      const hid_t id = ds->get();
+    std::map<std::string, Handle> scales;  // dimension name -> coordinate variable (a scale)
+    const auto coordinate = [&](const std::string& name, hid_t type, hid_t mem_type, const void* data, hsize_t n,
+                                const std::string& long_name, const std::string& units) {
+      Handle ds = hdf5::write_dataset(file, name, {n}, type, mem_type, data, where);
+      hdf5::describe(ds.get(), long_name, units, where);
+      hdf5::make_dimension_scale(ds.get(), name, where);
       scales[name] = std::move(ds);
-      write_string_attribute(id, "long_name", long_name, where);
-      if (units != nullptr) write_string_attribute(id, "units", *units, where);
-      return id;
     };
-
     for (const AxisSpec& axis : layout.axes) {
       const auto n = static_cast<hsize_t>(axis.size());
-      const std::string what = "cannot write coordinate variable '" + axis.name + "'";
       if (!axis.labels.empty()) {
-        const auto type = vlen_string_type(where);
-        const hid_t ds = make_scale(axis.name, type->get(), axis.long_name, &axis.units, n);
+        const Handle type = hdf5::vlen_string_type(where);
         std::vector<const char*> text;
         for (const std::string& label : axis.labels) text.push_back(label.c_str());
-        check_ok(H5Dwrite(ds, type->get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), where,
-                 what);
+        coordinate(axis.name, type.get(), type.get(), text.data(), n, axis.long_name, axis.units);
       } else if (axis.integer) {
-        const hid_t ds = make_scale(axis.name, H5T_STD_I64LE, axis.long_name, &axis.units, n);
         std::vector<std::int64_t> values;
         for (double x : axis.numbers) values.push_back(static_cast<std::int64_t>(x));
-        check_ok(H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-                 where, what);
+        coordinate(axis.name, H5T_STD_I64LE, H5T_NATIVE_INT64, values.data(), n, axis.long_name, axis.units);
       } else {
-        const hid_t ds = make_scale(axis.name, H5T_IEEE_F64LE, axis.long_name, &axis.units, n);
-        check_ok(
-            H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, axis.numbers.data()),
-            where, what);
+        coordinate(axis.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, axis.numbers.data(), n, axis.long_name,
+                   axis.units);
       }
     }
     for (const ExtraDimSpec& dim : layout.extra_dims) {
-      const hid_t ds = make_scale(dim.name, H5T_STD_I64LE, dim.long_name, nullptr,
-                                  static_cast<hsize_t>(dim.size));
-      std::vector<std::int64_t> values(static_cast<std::size_t>(dim.size));
-      for (std::size_t k = 0; k < values.size(); ++k) values[k] = static_cast<std::int64_t>(k);
-      check_ok(H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), where,
-               "cannot write coordinate variable '" + dim.name + "'");
-    }
-    for (auto& [name, scale] : scales) {
-      check_ok(H5DSset_scale(scale->get(), name.c_str()), where,
-               "cannot make '" + name + "' a dimension scale");
+      scales[dim.name] =
+          hdf5::index_coordinate(file, dim.name, static_cast<hsize_t>(dim.size), dim.long_name, dim.units, where);
     }
     const auto size_of = [&](const std::string& dim) -> hsize_t {
       for (const auto& a : s.axes) {
@@ -469,29 +340,20 @@ void write_skeleton(const std::string& temp, const ResultsLayout& layout, const 
     };
 
     // A preallocated data variable over `dims`, with its dimension scales attached.
-    const auto make_variable = [&](const std::string& name, const std::vector<std::string>& dims,
-                                   hid_t type, const void* fill, const std::string& long_name,
-                                   const std::string* units,
-                                   bool fill_attribute) -> std::unique_ptr<Handle> {
+    const auto make_variable = [&](const std::string& name, const std::vector<std::string>& dims, hid_t type,
+                                   const void* fill, const std::string& long_name, const std::string& units,
+                                   bool fill_attribute) -> Handle {
       std::vector<hsize_t> extent;
       for (const std::string& d : dims) extent.push_back(size_of(d));
-      const Handle space(
-          check_id(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), where,
-                   "cannot create a dataspace"),
-          H5Sclose);
-      const auto dcpl = preallocated_dcpl(type, fill, where);
-      auto ds = owned(
-          H5Dcreate2(file, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl->get(), H5P_DEFAULT),
-          H5Dclose, where, "cannot create variable '" + name + "'");
-      if (fill_attribute) {
-        write_numeric_attribute(ds->get(), "_FillValue", type, type, fill, 0, where);
-      }
-      write_string_attribute(ds->get(), "long_name", long_name, where);
-      if (units != nullptr) write_string_attribute(ds->get(), "units", *units, where);
-      for (std::size_t k = 0; k < dims.size(); ++k) {
-        check_ok(H5DSattach_scale(ds->get(), scales.at(dims[k])->get(), static_cast<unsigned>(k)),
-                 where, "cannot attach dimension '" + dims[k] + "' to '" + name + "'");
-      }
+      const Handle space = hdf5::dataspace(extent, where);
+      const Handle dcpl = preallocated_dcpl(type, fill, where);
+      Handle ds = owned(H5Dcreate2(file, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                        H5Dclose, where, "cannot create variable '" + name + "'");
+      if (fill_attribute) write_numeric_attribute(ds.get(), "_FillValue", type, type, fill, 0, where);
+      hdf5::describe(ds.get(), long_name, units, where);
+      std::vector<hid_t> attached;
+      for (const std::string& d : dims) attached.push_back(scales.at(d).get());
+      hdf5::attach_dimensions(ds.get(), attached, where);
       return ds;
     };
 
@@ -501,46 +363,44 @@ void write_skeleton(const std::string& temp, const ResultsLayout& layout, const 
       const void* fill = &kFillF64;
       if (var.type == ValueType::i64) fill = &kFillI64;
       if (var.type == ValueType::i8) fill = &kFillI8;
-      make_variable(var.name, var.dims, file_type(var.type), fill, var.long_name, &var.units, true);
+      const Handle ds = make_variable(var.name, var.dims, file_type(var.type), fill, var.long_name, var.units, true);
+      if (!var.flag_values.empty()) {
+        // CF: flag_values has the type of the variable.
+        if (var.type == ValueType::f64) {
+          const std::vector<double> flags(var.flag_values.begin(), var.flag_values.end());
+          write_attribute(ds.get(), "flag_values", std::span<const double>(flags), where);
+        } else if (var.type == ValueType::i64) {
+          write_attribute(ds.get(), "flag_values", std::span<const std::int64_t>(var.flag_values), where);
+        } else {
+          const std::vector<std::int8_t> flags(var.flag_values.begin(), var.flag_values.end());
+          write_attribute(ds.get(), "flag_values", std::span<const std::int8_t>(flags), where);
+        }
+        write_attribute(ds.get(), "flag_meanings", var.flag_meanings, where);
+      }
     }
     {
       // No _FillValue attribute: 0 is a meaningful flag (not_run), and netCDF readers would
-      // otherwise mask it as missing.
-      const auto status = make_variable(kStatusName, grid, H5T_STD_I8LE, &kFillStatus,
-                                        "status of the grid point", nullptr, false);
+      // otherwise mask it as missing. No units: a flag is not a quantity.
+      const Handle status =
+          make_variable(kStatusName, grid, H5T_STD_I8LE, &kFillStatus, "status of the grid point", "", false);
       const std::int8_t flags[4] = {0, 1, 2, 3};
-      write_numeric_attribute(status->get(), "flag_values", H5T_STD_I8LE, H5T_NATIVE_INT8, flags, 4,
-                              where);
-      write_string_attribute(status->get(), "flag_meanings", "not_run ok failed skipped", where);
+      write_attribute(status.get(), "flag_values", std::span<const std::int8_t>(flags), where);
+      write_attribute(status.get(), "flag_meanings", "not_run ok failed skipped", where);
     }
     {
-      // Filled with zero bytes (empty strings) by HDF5's default fill value. A user-defined
-      // fill value on a fixed-length string makes netCDF-C overrun a pointer-sized buffer.
-      const auto type = fixed_string_type(static_cast<std::size_t>(s.message_length), where);
-      const auto message = make_variable(kMessageName, grid, type->get(), nullptr,
-                                         "failure message", nullptr, false);
-      // xarray decodes fixed-length byte strings to str when told their encoding.
-      write_string_attribute(message->get(), "_Encoding", "utf-8", where);
+      // Variable-length strings (netCDF NC_STRING), preallocated with HDF5's default fill: no
+      // string (netCDF's NIL, an empty string to xarray and h5py).
+      const Handle type = hdf5::vlen_string_type(where);
+      make_variable(kMessageName, grid, type.get(), nullptr, "failure message", "", false);
     }
 
-    for (const auto& [name, value] : layout.attributes) {
-      write_string_attribute(root.get(), name, value, where);
-    }
-    const int version = kResultsFormatVersion;
-    write_numeric_attribute(root.get(), kVersionAttribute, H5T_STD_I32LE, H5T_NATIVE_INT, &version,
-                            0, where);
-    write_string_attribute(root.get(), kLayoutAttribute, to_json(s).dump(), where);
+    write_build_provenance(root.get(), where);
+    for (const auto& [name, value] : layout.attributes) write_global(root.get(), name, value, where);
+    write_attribute(root.get(), kVersionAttribute, std::int32_t{kResultsFormatVersion}, where);
+    write_attribute(root.get(), kLayoutAttribute, to_json(s).dump(), where);
     scales.clear();
   }
-  if (H5Fclose(std::exchange(guard.id, -1)) < 0) h5_fail(where, "closing the new file failed");
-  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw H5Error(where + ": cannot reopen the new file: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0 && err != EINVAL && err != EROFS) {
-    throw H5Error(where + ": cannot sync the new file: " + std::strerror(err));
-  }
+  return memory.image(where);
 }
 
 }  // namespace
@@ -552,36 +412,64 @@ struct ResultsFile::Impl {
     std::vector<int> axis_of_dim;  // per dimension: its grid-axis index, or -1 (extra dim)
     std::vector<hsize_t> count;    // hyperslab count per dimension: 1 on axes, size on extras
     hsize_t values = 1;            // values per grid point
-    std::unique_ptr<Handle> dataset, file_space, mem_space;
+    Handle dataset, file_space, mem_space;
     // Scratch buffers, converted before any write so that a rejected call writes nothing.
     std::vector<double> f64;
     std::vector<std::int64_t> i64;
     std::vector<std::int8_t> i8;
   };
+  // A point whose message and status wait for the next rewrite of the file.
+  struct Pending {
+    std::vector<std::int64_t> point;
+    std::int8_t status = 0;
+    std::string message;
+  };
 
   fs::path path;
   std::string where;
   hid_t file = -1;
+  Structure structure;
   std::vector<std::string> axis_names;
   std::vector<std::int64_t> shape;
   std::vector<Var> variables;
   std::map<std::string, std::size_t> index;
   Var status;
   Var message;
-  std::unique_ptr<Handle> message_type;
   std::size_t message_length = 0;
   std::vector<hsize_t> start;  // scratch
+  std::optional<OutputLock> lock;  // held from before the file is created or opened until close
+  std::map<std::string, AttributeValue> final_attributes;  // set_final_attribute(), written by close()
+  std::vector<Pending> pending;                            // write_point() with a message
 
   ~Impl() {
+    // Not a finished run: the final attributes are dropped; the points written so far stay.
+    final_attributes.clear();
     try {
       close();
     } catch (...) {  // NOLINT(bugprone-empty-catch): destructors must not throw
     }
   }
 
-  void close() {
-    if (file < 0) return;
-    const QuietErrors quiet;
+  // Opens the file at `path` for writing and every variable the structure lists.
+  void open_file() {
+    const auto fapl = file_access(where);
+    file = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
+    if (file < 0) fail(where, "cannot open as an HDF5 file for writing");
+    std::map<std::string, std::int64_t> extra;
+    for (const auto& e : structure.extra_dims) extra[e.name] = e.size;
+    variables.clear();
+    for (const auto& v : structure.variables) variables.push_back(open_variable(v.name, v.dims, v.type, extra));
+    status = open_variable(kStatusName, axis_names, ValueType::i8, extra);
+    message = open_variable(kMessageName, axis_names, ValueType::i8, extra);
+    // Opening for writing marks the superblock ("file open for write"); write that mark now, so
+    // that from here on only raw data changes. With the version-0 superblock of libver
+    // "earliest" the mark left by a killed writer is ignored by every HDF5 reader (only
+    // version-3 superblocks refuse to open while it is set).
+    check_ok(H5Fflush(file, H5F_SCOPE_GLOBAL), where, "flushing the opened file failed");
+  }
+
+  // Closes the open file, making everything written durable.
+  void close_file() {
     const auto release = [](Var& v) {
       v.mem_space.reset();
       v.file_space.reset();
@@ -590,9 +478,78 @@ struct ResultsFile::Impl {
     for (Var& v : variables) release(v);
     release(status);
     release(message);
-    message_type.reset();
-    const hid_t id = std::exchange(file, -1);
-    if (H5Fclose(id) < 0) h5_fail(where, "closing the file failed");
+    hdf5::close_written_file(std::exchange(file, -1), where);
+  }
+
+  void close() {
+    if (file < 0) return;
+    const QuietErrors quiet;
+    try {
+      close_file();
+      rewrite(/*with_final_attributes=*/true);
+    } catch (...) {
+      lock.reset();
+      throw;
+    }
+    lock.reset();
+  }
+
+  // Puts the pending points (and, at the end of a run, the final attributes) into the closed
+  // file. Strings and attributes change HDF5 metadata, which a failing disk could leave
+  // half-written over committed results (and HDF5 1.10 cannot close a file whose metadata flush
+  // failed). So they are not written into the file in place: the closed file is read into
+  // memory, changed there, and the whole new file replaces the old one (rewrite_file). Until
+  // that rename succeeds the old file, with every committed point, stays as it was and can be
+  // resumed.
+  void rewrite(bool with_final_attributes) {
+    if (pending.empty() && (!with_final_attributes || final_attributes.empty())) return;
+    hdf5::rewrite_file(
+        path,
+        [&](hid_t memory) {
+          if (!pending.empty()) {
+            const Handle text_type = hdf5::vlen_string_type(where);
+            const Handle messages = owned(H5Dopen2(memory, kMessageName, H5P_DEFAULT), H5Dclose, where,
+                                          "cannot open variable 'message'");
+            const Handle statuses = owned(H5Dopen2(memory, kStatusName, H5P_DEFAULT), H5Dclose, where,
+                                          "cannot open variable 'status'");
+            const Handle message_space = owned(H5Dget_space(messages.get()), H5Sclose, where,
+                                               "cannot read the shape of 'message'");
+            const Handle status_space = owned(H5Dget_space(statuses.get()), H5Sclose, where,
+                                              "cannot read the shape of 'status'");
+            const Handle one = hdf5::dataspace({1}, where);
+            for (const Pending& p : pending) {
+              start.assign(p.point.begin(), p.point.end());
+              const std::vector<hsize_t> count(start.size(), 1);
+              const char* text = p.message.c_str();
+              for (const auto& [dataset, space] : {std::pair{messages.get(), message_space.get()},
+                                                   std::pair{statuses.get(), status_space.get()}}) {
+                check_ok(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+                         where, "cannot select grid point " + join(p.point));
+                const bool is_message = dataset == messages.get();
+                check_ok(H5Dwrite(dataset, is_message ? text_type.get() : H5T_NATIVE_INT8, one.get(), space,
+                                  H5P_DEFAULT, is_message ? static_cast<const void*>(&text) : &p.status),
+                         where,
+                         std::string("cannot write '") + (is_message ? kMessageName : kStatusName) +
+                             "' at grid point " + join(p.point));
+              }
+            }
+          }
+          if (with_final_attributes && !final_attributes.empty()) {
+            const Handle root =
+                owned(H5Gopen2(memory, "/", H5P_DEFAULT), H5Gclose, where, "cannot open the root group");
+            for (const auto& [name, value] : final_attributes) write_global(root.get(), name, value, where);
+          }
+        },
+        where);
+    pending.clear();
+    if (with_final_attributes) final_attributes.clear();
+  }
+
+  // flush() with pending points: close, rewrite, reopen.
+  void commit_pending() {
+    close_file();
+    rewrite(/*with_final_attributes=*/false);
+    open_file();
   }
 
   void require_open() const {
@@ -606,7 +563,7 @@ struct ResultsFile::Impl {
     v.type = type;
     v.dataset = owned(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, where,
                       "cannot open variable '" + name + "'");
-    v.file_space = owned(H5Dget_space(v.dataset->get()), H5Sclose, where,
+    v.file_space = owned(H5Dget_space(v.dataset.get()), H5Sclose, where,
                          "cannot read the shape of '" + name + "'");
     std::vector<hsize_t> expected;
     for (const std::string& d : dims) {
@@ -625,35 +582,33 @@ struct ResultsFile::Impl {
         throw InputError(where + ": variable '" + name + "' has unknown dimension '" + d + "'");
       }
     }
-    if (name != kMessageName) {
-      const Handle stored(
-          check_id(H5Dget_type(v.dataset->get()), where, "cannot read the type of '" + name + "'"),
-          H5Tclose);
+    {
+      const Handle stored = owned(H5Dget_type(v.dataset.get()), H5Tclose, where, "cannot read the type of '" + name + "'");
       const H5T_class_t cls = H5Tget_class(stored.get());
       const std::size_t size = H5Tget_size(stored.get());
-      const bool matches = type == ValueType::f64
+      const bool matches = name == kMessageName ? cls == H5T_STRING && H5Tis_variable_str(stored.get()) > 0
+                           : type == ValueType::f64
                                ? cls == H5T_FLOAT && size == 8
                                : cls == H5T_INTEGER && size == (type == ValueType::i64 ? 8U : 1U);
       if (!matches) {
-        throw InputError(where + ": variable '" + name + "' is not of type " + type_name(type) +
-                         " as its layout says");
+        throw InputError(where + ": variable '" + name + "' is not of type " +
+                         (name == kMessageName ? "variable-length string" : type_name(type)) + " as its layout says");
       }
     }
-    const int rank = H5Sget_simple_extent_ndims(v.file_space->get());
+    const int rank = H5Sget_simple_extent_ndims(v.file_space.get());
     std::vector<hsize_t> actual(static_cast<std::size_t>(std::max(rank, 0)));
-    if (rank < 0 || H5Sget_simple_extent_dims(v.file_space->get(), actual.data(), nullptr) < 0) {
-      h5_fail(where, "cannot read the shape of '" + name + "'");
+    if (rank < 0 || H5Sget_simple_extent_dims(v.file_space.get(), actual.data(), nullptr) < 0) {
+      fail(where, "cannot read the shape of '" + name + "'");
     }
     if (actual != expected) {
       throw InputError(where + ": variable '" + name + "' does not have the shape its layout says");
     }
     // Writes must never allocate or change metadata: the storage must be contiguous and fully
     // allocated by create().
-    const Handle dcpl(check_id(H5Dget_create_plist(v.dataset->get()), where,
-                               "cannot read the properties of '" + name + "'"),
-                      H5Pclose);
+    const Handle dcpl = owned(H5Dget_create_plist(v.dataset.get()), H5Pclose, where,
+                              "cannot read the properties of '" + name + "'");
     H5D_space_status_t allocated = H5D_SPACE_STATUS_ERROR;
-    check_ok(H5Dget_space_status(v.dataset->get(), &allocated), where,
+    check_ok(H5Dget_space_status(v.dataset.get(), &allocated), where,
              "cannot read the allocation of '" + name + "'");
     if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || allocated != H5D_SPACE_STATUS_ALLOCATED ||
         H5Pget_nfilters(dcpl.get()) != 0) {
@@ -661,8 +616,7 @@ struct ResultsFile::Impl {
                        "' is not preallocated contiguous storage (not written by hopcap?)");
     }
     const hsize_t n = v.values;
-    v.mem_space =
-        owned(H5Screate_simple(1, &n, nullptr), H5Sclose, where, "cannot create a dataspace");
+    v.mem_space = hdf5::dataspace({n}, where);
     return v;
   }
 
@@ -674,9 +628,9 @@ struct ResultsFile::Impl {
         start[k] = static_cast<hsize_t>(point[static_cast<std::size_t>(v.axis_of_dim[k])]);
       }
     }
-    if (H5Sselect_hyperslab(v.file_space->get(), H5S_SELECT_SET, start.data(), nullptr,
+    if (H5Sselect_hyperslab(v.file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
                             v.count.data(), nullptr) < 0) {
-      h5_fail(where, "cannot select a grid point of '" + v.name + "'");
+      fail(where, "cannot select a grid point of '" + v.name + "'");
     }
   }
 
@@ -695,6 +649,15 @@ struct ResultsFile::Impl {
     }
   }
 
+  // The flat row-major index of a grid point.
+  std::size_t flat(std::span<const std::int64_t> point) const {
+    std::size_t k = 0;
+    for (std::size_t a = 0; a < shape.size(); ++a) {
+      k = k * static_cast<std::size_t>(shape[a]) + static_cast<std::size_t>(point[a]);
+    }
+    return k;
+  }
+
   Var& find(const std::string& name) {
     if (name == kStatusName) return status;
     const auto it = index.find(name);
@@ -710,71 +673,65 @@ ResultsFile::ResultsFile(ResultsFile&&) noexcept = default;
 ResultsFile& ResultsFile::operator=(ResultsFile&&) noexcept = default;
 ResultsFile::~ResultsFile() = default;
 
-ResultsFile ResultsFile::create(const std::filesystem::path& path, const ResultsLayout& layout) {
+ResultsFile ResultsFile::create(const std::filesystem::path& path, const ResultsLayout& layout,
+                                bool overwrite) {
   const std::string where = "results file '" + path.string() + "'";
   const Structure structure = validate(layout);
-  // Built under a temporary name and renamed when complete: the target path only ever holds a
-  // complete file.
-  const std::string temp = path.string() + ".creating";
+  const fs::path parent = path.parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !fs::is_directory(parent, ec)) {
+    throw H5Error(where + ": cannot create the file: directory '" + parent.string() + "' does not exist");
+  }
+  OutputLock lock(path, where);
+  const std::string hint = "use --resume to continue it or --overwrite to replace it";
+  check_output_target(path, overwrite, where, hint);
   {
     const QuietErrors quiet;
-    try {
-      write_skeleton(temp, layout, structure, where);
-    } catch (...) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      throw;
-    }
+    hdf5::write_new_file(path, build_skeleton(layout, structure, where), overwrite, where, hint);
   }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw H5Error(where + ": cannot move the new file into place: " + ec.message());
-  }
-  // Make the rename durable too (best effort: not every file system syncs directories).
-  const fs::path parent = path.parent_path();
-  const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return open(path);
+  return open_locked(path, std::move(lock));
 }
 
 ResultsFile ResultsFile::open(const std::filesystem::path& path) {
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  impl->where = "results file '" + path.string() + "'";
-  const std::string& where = impl->where;
+  const std::string where = "results file '" + path.string() + "'";
   std::error_code ec;
   if (!fs::exists(path, ec)) throw InputError(where + ": file not found");
   if (fs::is_directory(path, ec)) throw InputError(where + ": is a directory, not a file");
+  OutputLock lock(path, where);
+  return open_locked(path, std::move(lock));
+}
 
+ResultsFile ResultsFile::open_locked(const std::filesystem::path& path, OutputLock lock) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->where = "results file '" + path.string() + "'";
+  impl->lock.emplace(std::move(lock));
+  const std::string& where = impl->where;
   const QuietErrors quiet;
-  const auto fapl = file_access(where);
-  impl->file = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl->get());
-  if (impl->file < 0) h5_fail(where, "cannot open as an HDF5 file for writing");
-  const htri_t has_version = H5Aexists(impl->file, kVersionAttribute);
-  if (has_version < 0) h5_fail(where, "cannot read the root attributes");
-  if (has_version == 0) {
-    throw InputError(where + ": not a hopcap results file (no '" + kVersionAttribute +
-                     "' attribute)");
+  Structure s;
+  {
+    // Read the layout first: open_file() needs it.
+    const auto fapl = file_access(where);
+    const Handle file = owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose, where,
+                              "cannot open as an HDF5 file");
+    const htri_t has_version = H5Aexists(file.get(), kVersionAttribute);
+    if (has_version < 0) fail(where, "cannot read the root attributes");
+    if (has_version == 0) {
+      throw InputError(where + ": not a hopcap results file (no '" + kVersionAttribute + "' attribute)");
+    }
+    const std::string version = read_text_attribute(file.get(), kVersionAttribute, where);
+    if (version != std::to_string(kResultsFormatVersion)) {
+      throw InputError(where + ": results format version " + version + " is not supported (this " +
+                       "hopcap reads version " + std::to_string(kResultsFormatVersion) + ")");
+    }
+    const htri_t has_layout = H5Aexists(file.get(), kLayoutAttribute);
+    if (has_layout <= 0) throw InputError(where + ": no '" + kLayoutAttribute + "' attribute");
+    s = from_json(read_text_attribute(file.get(), kLayoutAttribute, where), where);
   }
-  const std::string version = read_text_attribute(impl->file, kVersionAttribute, where);
-  if (version != std::to_string(kResultsFormatVersion)) {
-    throw InputError(where + ": results format version " + version + " is not supported (this " +
-                     "hopcap reads version " + std::to_string(kResultsFormatVersion) + ")");
-  }
-  const htri_t has_layout = H5Aexists(impl->file, kLayoutAttribute);
-  if (has_layout <= 0) {
-    throw InputError(where + ": no '" + kLayoutAttribute + "' attribute");
-  }
-  const Structure s = from_json(read_text_attribute(impl->file, kLayoutAttribute, where), where);
   if (s.axes.empty() || s.message_length < 1) {
     throw InputError(where + ": attribute '" + kLayoutAttribute + "' describes no grid");
   }
-  std::map<std::string, std::int64_t> extra;
+  std::set<std::string> extra;
   for (const auto& a : s.axes) {
     if (a.size < 1) throw InputError(where + ": axis '" + a.name + "' is empty");
     impl->axis_names.push_back(a.name);
@@ -782,34 +739,17 @@ ResultsFile ResultsFile::open(const std::filesystem::path& path) {
   }
   for (const auto& e : s.extra_dims) {
     if (e.size < 1) throw InputError(where + ": dimension '" + e.name + "' is empty");
-    extra[e.name] = e.size;
   }
   for (const auto& v : s.variables) {
     if (v.name == kStatusName || v.name == kMessageName || impl->index.count(v.name) != 0) {
       throw InputError(where + ": variable '" + v.name + "' is listed twice or reserved");
     }
-    impl->index[v.name] = impl->variables.size();
-    impl->variables.push_back(impl->open_variable(v.name, v.dims, v.type, extra));
+    const std::size_t k = impl->index.size();
+    impl->index[v.name] = k;
   }
-  impl->status = impl->open_variable(kStatusName, impl->axis_names, ValueType::i8, extra);
-  impl->message = impl->open_variable(kMessageName, impl->axis_names, ValueType::i8, extra);
   impl->message_length = static_cast<std::size_t>(s.message_length);
-  impl->message_type = fixed_string_type(impl->message_length, where);
-  {
-    const Handle stored(check_id(H5Dget_type(impl->message.dataset->get()), where,
-                                 "cannot read the type of 'message'"),
-                        H5Tclose);
-    if (H5Tget_class(stored.get()) != H5T_STRING ||
-        H5Tget_size(stored.get()) != impl->message_length) {
-      throw InputError(where + ": variable 'message' is not a string of " +
-                       std::to_string(impl->message_length) + " bytes");
-    }
-  }
-  // Opening for writing marks the superblock ("file open for write"); write that mark now, so
-  // that from here on only raw data changes until set_final_attribute()/close(). With the
-  // version-0 superblock of libver "earliest" the mark left by a killed writer is ignored by
-  // every HDF5 reader (only version-3 superblocks refuse to open while it is set).
-  check_ok(H5Fflush(impl->file, H5F_SCOPE_GLOBAL), where, "flushing the opened file failed");
+  impl->structure = std::move(s);
+  impl->open_file();
   return ResultsFile(std::move(impl));
 }
 
@@ -824,7 +764,7 @@ std::string ResultsFile::attribute(const std::string& name) const {
   impl_->require_open();
   const QuietErrors quiet;
   const htri_t exists = H5Aexists(impl_->file, name.c_str());
-  if (exists < 0) h5_fail(impl_->where, "cannot look up attribute '" + name + "'");
+  if (exists < 0) fail(impl_->where, "cannot look up attribute '" + name + "'");
   if (exists == 0) return {};
   return read_text_attribute(impl_->file, name, impl_->where);
 }
@@ -833,12 +773,11 @@ std::vector<PointStatus> ResultsFile::read_status() const {
   if (!impl_) throw ConfigError("results file: the object was moved from");
   impl_->require_open();
   const QuietErrors quiet;
-  std::size_t total = 1;
-  for (std::int64_t n : impl_->shape) total *= static_cast<std::size_t>(n);
+  const auto total = static_cast<std::size_t>(checked_product(impl_->shape, "results file: grid size", kMaxGridSize));
   std::vector<std::int8_t> raw(total);
-  check_ok(H5Dread(impl_->status.dataset->get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                   raw.data()),
+  check_ok(H5Dread(impl_->status.dataset.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
            impl_->where, "cannot read 'status'");
+  for (const Impl::Pending& p : impl_->pending) raw[impl_->flat(p.point)] = p.status;
   std::vector<PointStatus> out(total);
   for (std::size_t k = 0; k < total; ++k) {
     if (raw[k] < 0 || raw[k] > 3) {
@@ -916,7 +855,6 @@ void ResultsFile::write_point(std::span<const std::int64_t> point,
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text.resize(cut);
   }
-  text.resize(m.message_length, '\0');
 
   const QuietErrors quiet;
   for (Impl::Var& v : m.variables) {
@@ -924,20 +862,24 @@ void ResultsFile::write_point(std::span<const std::int64_t> point,
     const void* buffer = v.type == ValueType::f64   ? static_cast<const void*>(v.f64.data())
                          : v.type == ValueType::i64 ? static_cast<const void*>(v.i64.data())
                                                     : static_cast<const void*>(v.i8.data());
-    if (H5Dwrite(v.dataset->get(), memory_type(v.type), v.mem_space->get(), v.file_space->get(),
-                 H5P_DEFAULT, buffer) < 0) {
-      h5_fail(m.where, "cannot write variable '" + v.name + "' at grid point " + join(point));
+    if (H5Dwrite(v.dataset.get(), memory_type(v.type), v.mem_space.get(), v.file_space.get(), H5P_DEFAULT,
+                 buffer) < 0) {
+      fail(m.where, "cannot write variable '" + v.name + "' at grid point " + join(point));
     }
   }
-  m.select(m.message, point);
-  if (H5Dwrite(m.message.dataset->get(), m.message_type->get(), m.message.mem_space->get(),
-               m.message.file_space->get(), H5P_DEFAULT, text.data()) < 0) {
-    h5_fail(m.where, "cannot write 'message' at grid point " + join(point));
+  // A later write of the same point replaces an earlier one that still waits.
+  const std::vector<std::int64_t> key(point.begin(), point.end());
+  std::erase_if(m.pending, [&](const Impl::Pending& p) { return p.point == key; });
+  if (!text.empty()) {
+    // The message changes metadata (see the top of results_file.hpp): it and the status that
+    // makes the point count go in with the next rewrite of the file.
+    m.pending.push_back({key, flag, std::move(text)});
+    return;
   }
   m.select(m.status, point);
-  if (H5Dwrite(m.status.dataset->get(), H5T_NATIVE_INT8, m.status.mem_space->get(),
-               m.status.file_space->get(), H5P_DEFAULT, &flag) < 0) {
-    h5_fail(m.where, "cannot write 'status' at grid point " + join(point));
+  if (H5Dwrite(m.status.dataset.get(), H5T_NATIVE_INT8, m.status.mem_space.get(), m.status.file_space.get(),
+               H5P_DEFAULT, &flag) < 0) {
+    fail(m.where, "cannot write 'status' at grid point " + join(point));
   }
 }
 
@@ -959,13 +901,13 @@ std::vector<double> ResultsFile::read_point(const std::string& variable,
   const std::string what = "cannot read variable '" + v.name + "' at grid point " + join(point);
   switch (v.type) {
     case ValueType::f64:
-      check_ok(H5Dread(v.dataset->get(), H5T_NATIVE_DOUBLE, v.mem_space->get(), v.file_space->get(),
+      check_ok(H5Dread(v.dataset.get(), H5T_NATIVE_DOUBLE, v.mem_space.get(), v.file_space.get(),
                        H5P_DEFAULT, out.data()),
                m.where, what);
       break;
     case ValueType::i64: {
       std::vector<std::int64_t> raw(n);
-      check_ok(H5Dread(v.dataset->get(), H5T_NATIVE_INT64, v.mem_space->get(), v.file_space->get(),
+      check_ok(H5Dread(v.dataset.get(), H5T_NATIVE_INT64, v.mem_space.get(), v.file_space.get(),
                        H5P_DEFAULT, raw.data()),
                m.where, what);
       for (std::size_t k = 0; k < n; ++k) {
@@ -975,11 +917,17 @@ std::vector<double> ResultsFile::read_point(const std::string& variable,
     }
     case ValueType::i8: {
       std::vector<std::int8_t> raw(n);
-      check_ok(H5Dread(v.dataset->get(), H5T_NATIVE_INT8, v.mem_space->get(), v.file_space->get(),
+      check_ok(H5Dread(v.dataset.get(), H5T_NATIVE_INT8, v.mem_space.get(), v.file_space.get(),
                        H5P_DEFAULT, raw.data()),
                m.where, what);
       for (std::size_t k = 0; k < n; ++k) {
         out[k] = !is_status && raw[k] == kFillI8 ? kFillF64 : static_cast<double>(raw[k]);
+      }
+      if (is_status) {
+        const std::vector<std::int64_t> key(point.begin(), point.end());
+        for (const Impl::Pending& p : m.pending) {
+          if (p.point == key) out[0] = p.status;
+        }
       }
       break;
     }
@@ -991,6 +939,11 @@ void ResultsFile::flush() {
   if (!impl_) throw ConfigError("results file: the object was moved from");
   impl_->require_open();
   const QuietErrors quiet;
+  if (!impl_->pending.empty()) {
+    // Closing makes everything durable, the rewrite adds the messages, and the file reopens.
+    impl_->commit_pending();
+    return;
+  }
   check_ok(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), impl_->where, "flushing failed");
   void* handle = nullptr;
   check_ok(H5Fget_vfd_handle(impl_->file, H5P_DEFAULT, &handle), impl_->where,
@@ -1002,7 +955,7 @@ void ResultsFile::flush() {
   }
 }
 
-void ResultsFile::set_final_attribute(const std::string& name, const std::string& value) {
+void ResultsFile::set_final_attribute(const std::string& name, AttributeValue value) {
   if (!impl_) throw ConfigError("results file: the object was moved from");
   impl_->require_open();
   if (name.empty() || name.find('/') != std::string::npos) {
@@ -1011,11 +964,7 @@ void ResultsFile::set_final_attribute(const std::string& name, const std::string
   if (name == kVersionAttribute || name == kLayoutAttribute) {
     throw ConfigError(impl_->where + ": attribute '" + name + "' is reserved");
   }
-  const QuietErrors quiet;
-  const Handle root(
-      check_id(H5Gopen2(impl_->file, "/", H5P_DEFAULT), impl_->where, "cannot open the root group"),
-      H5Gclose);
-  write_string_attribute(root.get(), name, value, impl_->where);
+  impl_->final_attributes[name] = std::move(value);
 }
 
 void ResultsFile::close() {

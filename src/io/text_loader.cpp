@@ -2,14 +2,14 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "hopcap/error.hpp"
+#include "hopcap/io/input_file.hpp"
 #include "hopcap/io/loaders.hpp"
+#include "hopcap/sizes.hpp"
 
 namespace hopcap::io {
 namespace {
@@ -27,18 +27,6 @@ struct Line {
 
 [[noreturn]] void fail_at(const fs::path& path, std::int64_t line, const std::string& problem) {
   throw InputError(path.string() + ":" + std::to_string(line) + ": " + problem);
-}
-
-std::string read_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) fail(path, "file not found");
-  if (fs::is_directory(path, ec)) fail(path, "is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file for reading");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) fail(path, "read error");
-  return std::move(buffer).str();
 }
 
 // Splits every line into tokens separated by whitespace and/or single commas; '#' starts a
@@ -92,11 +80,14 @@ std::string_view strip_plus(std::string_view token) {
 }
 
 // Parses a whole token as a double (C locale); nan and inf parse too and are rejected later.
-std::optional<double> parse_double(std::string_view token) {
+// `out_of_range`, when given, tells a well-formed number beyond a double (1e400, 1e-400) from
+// a token that is no number at all.
+std::optional<double> parse_double(std::string_view token, bool* out_of_range = nullptr) {
   token = strip_plus(token);
   double value = 0.0;
   const char* end = token.data() + token.size();
   const auto [ptr, ec] = std::from_chars(token.data(), end, value);
+  if (out_of_range != nullptr) *out_of_range = ec == std::errc::result_out_of_range && ptr == end;
   if (token.empty() || ec != std::errc() || ptr != end) return std::nullopt;
   return value;
 }
@@ -111,7 +102,11 @@ std::optional<std::int64_t> parse_integer(std::string_view token) {
 }
 
 double number_or_fail(const fs::path& path, const Line& line, const std::string& token) {
-  const auto value = parse_double(token);
+  bool out_of_range = false;
+  const auto value = parse_double(token, &out_of_range);
+  if (!value && out_of_range) {
+    fail_at(path, line.number, "value '" + token + "' is outside the range of a double");
+  }
   if (!value) fail_at(path, line.number, "non-numeric token '" + token + "'");
   if (!std::isfinite(*value)) fail_at(path, line.number, "non-finite value '" + token + "'");
   return *value;
@@ -298,14 +293,14 @@ bool looks_like_integer_sloane(const std::vector<Line>& lines) {
     if (lines[k].tokens.size() != 1) return false;
     ++count;
   }
-  return count == header->dim * header->count;
+  return product_within(header->dim, header->count) == count;
 }
 
 }  // namespace
 
 Matrix load_text(const std::filesystem::path& path, TextFormat format, std::int64_t dim) {
   if (dim < 0) throw ConfigError("load_text: dimension must be >= 0 (0 infers it)");
-  const std::vector<Line> lines = tokenize(path, read_file(path));
+  const std::vector<Line> lines = tokenize(path, read_regular_file(path, kMaxTextFileBytes));
   if (format == TextFormat::automatic) {
     format = parse_sloane_name(path) || looks_like_integer_sloane(lines) ? TextFormat::sloane
                                                                          : TextFormat::vectors;

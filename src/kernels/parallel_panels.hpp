@@ -15,7 +15,7 @@ namespace hopcap::kernels {
 template <class MakeScratch, class Body>
 void parallel_panels(std::int64_t count, MakeScratch make_scratch, Body body) {
   std::string error;
-#pragma omp parallel default(shared)
+#pragma omp parallel default(shared) if (count > 1)  // one panel: no thread team to wake
   {
     auto scratch = make_scratch();
 #pragma omp for schedule(dynamic, 1)

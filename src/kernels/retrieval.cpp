@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -9,16 +10,30 @@
 
 #include "hopcap/blas.hpp"
 #include "hopcap/error.hpp"
+#include "hopcap/kernels/exp.hpp"
+#include "hopcap/sizes.hpp"
+#include "kernels/fixed_point.hpp"
 #include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
+
+using kernels::fixed::Fixed;
+using kernels::fixed::Scale;
+
 namespace {
 
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Auto block size keeps one block's score matrix near 2^22 doubles (32 MiB).
 constexpr std::int64_t kScoresPerBlock = std::int64_t{1} << 22;
-// Scores per thread panel in advance(): 2 × 256 KiB (scores and weights) fit in L2.
+// Scores per thread panel: the panel's scores stay in a core's L2 cache through scores,
+// separation and update. At least kMinPanelRows rows, or the GEMMs degrade to matrix-vector
+// speed; at most kMaxPanelRows, and at least ~16 panels when there are enough rows.
 constexpr std::int64_t kPanelScores = std::int64_t{1} << 15;
 constexpr std::int64_t kMinPanelRows = 32;
+constexpr std::int64_t kMaxPanelRows = 512;
+constexpr int kMaxBisectionSteps = 200;
+
+std::size_t sz(std::int64_t v) { return static_cast<std::size_t>(v); }
 
 double squared_norm(const double* x, std::int64_t n) {
   double s = 0.0;
@@ -26,19 +41,78 @@ double squared_norm(const double* x, std::int64_t n) {
   return s;
 }
 
-void normalize_features(Matrix& features) {
-  for (std::int64_t i = 0; i < features.rows; ++i) {
-    double* f = features.row(i);
-    const double n = std::sqrt(squared_norm(f, features.cols));
-    if (!(n > 0.0) || !std::isfinite(n)) {
-      throw KernelError("KHM: a feature vector Phi(x) has norm " + std::to_string(n) +
-                        " and cannot be normalised (x lies in the null space of W)");
-    }
-    for (std::int64_t k = 0; k < features.cols; ++k) f[k] /= n;
+// α of the separation (1 for softmax).
+double alpha_of(const Separation& sep) {
+  switch (sep.kind) {
+    case SeparationKind::softmax: return 1.0;
+    case SeparationKind::sparsemax: return 2.0;
+    case SeparationKind::entmax15: return 1.5;
+    case SeparationKind::entmax: return sep.alpha;
   }
+  return 1.0;
 }
 
+// [(α−1) u]^{1/(α−1)} for u > 0, without pow for sparsemax and 1.5-entmax.
+double entmax_weight(double am1, double u) {
+  if (u <= 0.0) return 0.0;
+  if (am1 == 1.0) return u;
+  if (am1 == 0.5) return 0.25 * u * u;
+  return std::pow(am1 * u, 1.0 / am1);
+}
+
+// features := X Wᵀ (+ b) for `rows` rows, normalised when asked; false on a zero (or
+// non-finite) norm.
+bool map_rows(const FeatureMap& map, bool normalize, const double* x, std::int64_t rows, double* features) {
+  const std::int64_t dphi = map.feature_dim();
+  const std::int64_t d = map.input_dim();
+  if (rows == 0) return true;
+  blas::gemm_nt(rows, dphi, d, 1.0, x, d, map.weight.data.data(), d, 0.0, features, dphi);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    double* f = features + i * dphi;
+    if (map.has_bias()) {
+      for (std::int64_t k = 0; k < dphi; ++k) f[k] += map.bias[sz(k)];
+    }
+    if (!normalize) continue;
+    const double n = std::sqrt(squared_norm(f, dphi));
+    if (!(n > 0.0) || !std::isfinite(n)) return false;
+    for (std::int64_t k = 0; k < dphi; ++k) f[k] /= n;
+  }
+  return true;
+}
+
+const char* kZeroFeature =
+    "KHM: a feature vector Phi(x) has norm 0 and cannot be normalised (x lies in the null space of W)";
+
 }  // namespace
+
+// Buffers of one run() (or one public call), sized once for `capacity` state rows.
+struct Retriever::Workspace {
+  struct Thread {
+    std::vector<double> z;         // panel scores, then weights (panel × local rows)
+    std::vector<double> features;  // panel × D_Φ query features (KHM)
+    std::vector<double> update;    // panel × d update of one memory block
+    std::vector<double> candidates;            // entmax: scores within reach of the threshold
+    std::vector<std::int64_t> candidate_ends;  // per row and local block: end of its candidates
+    std::vector<Fixed> sums, updates;          // exact normalisers and updates of the panel
+  };
+  std::int64_t capacity = 0;
+  std::vector<double> current, next;  // active states and their update
+  std::vector<std::int64_t> active;
+  std::vector<Thread> threads;
+  // The general path (several parts, the final pass, step()): whole-block arrays.
+  std::vector<double> z, w, row_max, lo, hi, mid;
+  std::vector<double> candidates;
+  std::vector<std::int64_t> candidate_ends, limbs;
+  std::vector<Fixed> sums, updates, masses;
+  std::vector<unsigned char> moving;
+};
+
+std::int64_t Retriever::memory_block(const RetrievalSettings& settings, std::int64_t memory_count) {
+  if (settings.memory_block > 0) return settings.memory_block;
+  std::int64_t block = 16;
+  while (block < 1024 && 2 * block * 4 <= memory_count) block *= 2;
+  return block;
+}
 
 void RetrievalSettings::validate() const {
   require(std::isfinite(beta) && beta > 0.0, "beta must be a finite number > 0");
@@ -46,122 +120,469 @@ void RetrievalSettings::validate() const {
   require(std::isfinite(tolerance) && tolerance >= 0.0, "tolerance must be >= 0");
   require(std::isfinite(epsilon) && epsilon >= 0.0, "epsilon must be >= 0");
   require(block_size >= 0, "block_size must be >= 0 (0 = automatic)");
+  require(memory_block >= 0, "memory_block must be >= 0 (0 = automatic)");
 }
 
 Retriever::Retriever(const Matrix& memories, const RetrievalSettings& settings,
                      std::optional<FeatureMap> feature_map)
-    : memories_(memories), settings_(settings), feature_map_(std::move(feature_map)) {
+    : Retriever(memories, kernels::RowPartition::whole(memories.rows), settings, std::move(feature_map)) {}
+
+Retriever::Retriever(const Matrix& local_memories, kernels::RowPartition partition,
+                     const RetrievalSettings& settings, std::optional<FeatureMap> feature_map)
+    : memories_(local_memories),
+      partition_(std::move(partition)),
+      settings_(settings),
+      feature_map_(std::move(feature_map)) {
   settings_.validate();
-  require(memories_.rows >= 1 && memories_.cols >= 1, "retrieval needs at least one memory of dimension >= 1");
-  for (double v : memories_.data) {
-    if (!std::isfinite(v)) throw ConfigError("memories contain a non-finite value");
+  const std::int64_t m = partition_.total;
+  require(m >= 1 && memories_.cols >= 1, "retrieval needs at least one memory of dimension >= 1");
+  block_ = memory_block(settings_, m);
+  const int parts = partition_.parts();
+  bool aligned = parts >= 1 && partition_.part >= 0 && partition_.part < parts &&
+                 partition_.part_first.front() == 0 && partition_.part_first.back() == m;
+  for (int p = 0; aligned && p <= parts; ++p) {
+    const std::int64_t f = partition_.part_first[sz(p)];
+    aligned = (f % block_ == 0 || f == m) && (p == 0 || f >= partition_.part_first[sz(p) - 1]);
   }
+  require(aligned && partition_.first == partition_.part_first[sz(partition_.part)] &&
+              memories_.rows == partition_.rows_of(partition_.part),
+          "retrieval: the row partition does not hold whole memory blocks of " + std::to_string(block_) +
+              " rows, or the local rows do not match it");
   if (feature_map_) {
     feature_map_->validate();
     require(feature_map_->input_dim() == memories_.cols,
             "feature map input dimension " + std::to_string(feature_map_->input_dim()) +
                 " does not match the memory dimension d = " + std::to_string(memories_.cols));
-    memory_features_ = apply_feature_map(*feature_map_, memories_);
-    if (settings_.khm_scores == KhmScores::normalized) normalize_features(memory_features_);
   }
+  // Collective checks, so that every process throws alike: non-finite entries, zero features,
+  // and the largest |ξ| that bounds the update.
+  std::vector<double> checks{0.0, 0.0, 0.0};
+  for (double v : memories_.data) {
+    if (!std::isfinite(v)) checks[0] = 1.0;
+    else checks[2] = std::max(checks[2], std::abs(v));
+  }
+  if (feature_map_ && checks[0] == 0.0) {
+    const std::int64_t dphi = feature_map_->feature_dim();
+    memory_features_ = Matrix(memories_.rows, dphi);
+    // Per memory block, so each memory's features are computed alike whatever part owns it.
+    for (std::int64_t b0 = 0; b0 < memories_.rows; b0 += block_) {
+      const std::int64_t rows = std::min(block_, memories_.rows - b0);
+      if (!map_rows(*feature_map_, settings_.khm_scores == KhmScores::normalized, memories_.row(b0), rows,
+                    memory_features_.row(b0))) {
+        checks[1] = 1.0;
+      }
+    }
+  }
+  partition_.max(checks);
+  if (checks[0] != 0.0) throw ConfigError("memories contain a non-finite value");
+  augmented_ = Matrix(memories_.rows, memories_.cols + 1);
+  for (std::int64_t i = 0; i < memories_.rows; ++i) {
+    std::copy_n(memories_.row(i), memories_.cols, augmented_.row(i));
+    augmented_(i, memories_.cols) = 1.0;
+  }
+  if (checks[1] != 0.0) throw KernelError(kZeroFeature);
+  scale_sum_ = kernels::fixed::exponent_for(1.0, m);
+  scale_update_ = kernels::fixed::exponent_for(checks[2], m);
 }
 
 std::int64_t Retriever::block_rows() const {
   if (settings_.block_size > 0) return settings_.block_size;
-  return std::max<std::int64_t>(1, kScoresPerBlock / memories_.rows);
+  return std::max<std::int64_t>(1, kScoresPerBlock / memory_count());
+}
+
+// Depends on M and n only (never on threads or the partition): the panels, and so every GEMM
+// a row takes part in, are the same in every process layout.
+std::int64_t Retriever::panel_rows(std::int64_t n) const {
+  const std::int64_t by_cache = std::clamp(kPanelScores / memory_count(), kMinPanelRows, kMaxPanelRows);
+  const std::int64_t by_count = std::max(kMinPanelRows, (n + 15) / 16);
+  return std::max<std::int64_t>(1, std::min({by_cache, by_count, n}));
+}
+
+namespace {
+
+// The arithmetic shared by the fused and the general paths. Every function works on `rows`
+// rows of a panel; scores and weights have row stride `ld` (the local rows).
+struct Blocks {
+  std::int64_t local = 0;  // local rows
+  std::int64_t block = 0;  // rows per memory block (the last may be shorter)
+  std::int64_t count() const { return (local + block - 1) / block; }
+};
+
+// Row maxima; false if a score is not finite.
+bool row_maxima(const double* z, std::int64_t rows, std::int64_t ld, double* row_max) {
+  bool finite = true;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double* zi = z + i * ld;
+    double m = kNegInf;
+    double bad = 0.0;  // z − z is 0 for a finite z and NaN otherwise
+#pragma omp simd reduction(max : m) reduction(+ : bad)
+    for (std::int64_t j = 0; j < ld; ++j) {
+      m = std::max(m, zi[j]);
+      bad += zi[j] - zi[j];
+    }
+    if (!(bad == 0.0)) finite = false;
+    row_max[i] = m;
+  }
+  return finite;
+}
+
+void softmax_weights(const double* z, double* w, std::int64_t rows, std::int64_t ld, const double* row_max) {
+  for (std::int64_t i = 0; i < rows; ++i) kernels::exp_shifted_sum(z + i * ld, row_max[i], ld, w + i * ld);
+}
+
+// Scores u = z − max above −1/(α−1), the only ones that can weigh, grouped by memory block.
+void gather_candidates(const double* z, std::int64_t rows, const Blocks& blocks, const double* row_max, double am1,
+                       double* candidates, std::int64_t* ends) {
+  const std::int64_t nb = blocks.count();
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double* zi = z + i * blocks.local;
+    double* ci = candidates + i * blocks.local;
+    std::int64_t count = 0;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      const std::int64_t end = std::min(blocks.local, (b + 1) * blocks.block);
+      for (std::int64_t j = b * blocks.block; j < end; ++j) {
+        const double u = zi[j] - row_max[i];
+        if (u > -1.0 / am1) ci[count++] = u;
+      }
+      ends[i * nb + b] = count;
+    }
+  }
+}
+
+// Σ_μ w_μ(t) of one row: per block in double, then exactly.
+Fixed row_mass(const double* candidates, const std::int64_t* ends, std::int64_t nb, double am1, double t,
+               const Scale& scale) {
+  Fixed mass = 0;
+  std::int64_t begin = 0;
+  for (std::int64_t b = 0; b < nb; ++b) {
+    double s = 0.0;
+    for (std::int64_t k = begin; k < ends[b]; ++k) s += entmax_weight(am1, candidates[k] - t);
+    if (ends[b] > begin) mass += kernels::fixed::to_fixed(s, scale);
+    begin = ends[b];
+  }
+  return mass;
+}
+
+void entmax_weights(const double* z, double* w, std::int64_t rows, std::int64_t ld, const double* row_max,
+                    const double* threshold, double am1) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    for (std::int64_t j = 0; j < ld; ++j) w[i * ld + j] = entmax_weight(am1, (z[i * ld + j] - row_max[i]) - threshold[i]);
+  }
+}
+
+// sums += Σ_blocks fix(Σ w), updates += Σ_blocks fix(w_b Ξ_b): one GEMM per block against the
+// memories with a column of ones appended, whose last column is the block's weight sum.
+void accumulate(const double* w, std::int64_t rows, const Blocks& blocks, const double* augmented, std::int64_t d,
+                double* update, Fixed* sums, Fixed* updates, const Scale& sum_scale, const Scale& update_scale) {
+  const std::int64_t width = d + 1;
+  for (std::int64_t b0 = 0; b0 < blocks.local; b0 += blocks.block) {
+    const std::int64_t s = std::min(blocks.block, blocks.local - b0);
+    blas::gemm_nn(rows, width, s, 1.0, w + b0, blocks.local, augmented + b0 * width, width, 0.0, update, width);
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const double* ui = update + i * width;
+      sums[i] += kernels::fixed::to_fixed(ui[d], sum_scale);
+      Fixed* out = updates + i * d;
+      for (std::int64_t j = 0; j < d; ++j) out[j] += kernels::fixed::to_fixed(ui[j], update_scale);
+    }
+  }
+}
+
+void finish(std::int64_t rows, std::int64_t d, const Fixed* sums, const Fixed* updates, const Scale& sum_inverse,
+            const Scale& update_inverse, double* next) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double total = kernels::fixed::to_double(sums[i], sum_inverse);
+    for (std::int64_t j = 0; j < d; ++j) next[i * d + j] = kernels::fixed::to_double(updates[i * d + j], update_inverse) / total;
+  }
+}
+
+void reduce_fixed(const kernels::RowPartition& partition, std::span<Fixed> values, std::vector<std::int64_t>& limbs) {
+  if (partition.parts() == 1) return;
+  const std::size_t n = values.size() * kernels::fixed::kLimbs;
+  if (limbs.size() < n) limbs.resize(n);
+  const std::span<std::int64_t> view(limbs.data(), n);
+  kernels::fixed::to_limbs(values, view);
+  partition.sum_integers(view);
+  kernels::fixed::from_limbs(view, values);
+}
+
+// The bisection of one row's threshold t ∈ [−1/(α−1), 0]: mass(t) ≥ 1 keeps t as lo. Stops
+// when the bracket holds adjacent doubles (the step sequence depends on the row alone).
+bool bisection_moving(double lo, double hi, double& mid) {
+  mid = 0.5 * (lo + hi);
+  return mid > lo && mid < hi;
+}
+
+}  // namespace
+
+void Retriever::panel_scores(const double* x, std::int64_t rows, double* z, double* features) const {
+  const std::int64_t local = local_count();
+  const std::int64_t d = dim();
+  if (rows == 0 || local == 0) return;
+  const double* keys = memories_.data.data();
+  std::int64_t width = d;
+  const double* queries = x;
+  if (feature_map_) {
+    if (!map_rows(*feature_map_, settings_.khm_scores == KhmScores::normalized, x, rows, features)) {
+      throw KernelError(kZeroFeature);
+    }
+    keys = memory_features_.data.data();
+    width = feature_map_->feature_dim();
+    queries = features;
+  }
+  for (std::int64_t b0 = 0; b0 < local; b0 += block_) {
+    const std::int64_t s = std::min(block_, local - b0);
+    blas::gemm_nt(rows, s, width, settings_.beta, queries, width, keys + b0 * width, width, 0.0, z + b0, local);
+  }
+}
+
+namespace {
+
+Retriever::Workspace::Thread& thread_scratch(Retriever::Workspace& ws) {
+  return ws.threads[sz(omp_get_thread_num())];
+}
+
+}  // namespace
+
+// One process: each thread runs scores → Sep → update on its panel.
+void Retriever::fused_update(const double* x, std::int64_t n, double* next, Workspace& ws) const {
+  const std::int64_t d = dim();
+  const std::int64_t local = local_count();
+  const Blocks blocks{local, block_};
+  const std::int64_t nb = blocks.count();
+  const std::int64_t panel = panel_rows(n);
+  const double alpha = alpha_of(settings_.separation);
+  const double am1 = alpha - 1.0;
+  const Scale sum_scale(scale_sum_), update_scale(scale_update_);
+  const Fixed one = kernels::fixed::to_fixed(1.0, sum_scale);
+  kernels::parallel_panels(
+      (n + panel - 1) / panel, [&ws] { return std::ref(thread_scratch(ws)); },
+      [&](std::int64_t c, Workspace::Thread& t) {
+        const std::int64_t first = c * panel;
+        const std::int64_t rows = std::min(panel, n - first);
+        double row_max[kMaxPanelRows] = {}, threshold[kMaxPanelRows] = {};
+        panel_scores(x + first * d, rows, t.z.data(), t.features.data());
+        if (!row_maxima(t.z.data(), rows, local, row_max)) throw KernelError("retrieval: non-finite score");
+        if (alpha == 1.0) {
+          softmax_weights(t.z.data(), t.z.data(), rows, local, row_max);
+        } else {
+          gather_candidates(t.z.data(), rows, blocks, row_max, am1, t.candidates.data(), t.candidate_ends.data());
+          for (std::int64_t i = 0; i < rows; ++i) {
+            double lo = -1.0 / am1, hi = 0.0, mid = 0.0;
+            for (int step = 0; step < kMaxBisectionSteps && bisection_moving(lo, hi, mid); ++step) {
+              const Fixed mass = row_mass(t.candidates.data() + i * local, t.candidate_ends.data() + i * nb, nb, am1,
+                                          mid, sum_scale);
+              (mass >= one ? lo : hi) = mid;
+            }
+            threshold[i] = lo;
+          }
+          entmax_weights(t.z.data(), t.z.data(), rows, local, row_max, threshold, am1);
+        }
+        std::fill_n(t.sums.begin(), rows, Fixed{0});
+        std::fill_n(t.updates.begin(), rows * d, Fixed{0});
+        accumulate(t.z.data(), rows, blocks, augmented_.data.data(), d, t.update.data(), t.sums.data(),
+                   t.updates.data(), sum_scale, update_scale);
+        finish(rows, d, t.sums.data(), t.updates.data(), sum_scale.inverse(), update_scale.inverse(), next + first * d);
+      });
+}
+
+// Any partition: scores of the whole block, then the collectives (maxima, entmax masses,
+// normalisers and updates). keep_scores leaves the scores in ws.z and the weights in ws.w;
+// otherwise the weights overwrite the scores. next may be null.
+void Retriever::general_update(const double* x, std::int64_t n, double* next, Workspace& ws, bool keep_scores) const {
+  const std::int64_t d = dim();
+  const std::int64_t local = local_count();
+  const Blocks blocks{local, block_};
+  const std::int64_t nb = blocks.count();
+  const std::int64_t panel = panel_rows(n);
+  const std::int64_t panels = (n + panel - 1) / panel;
+  const double alpha = alpha_of(settings_.separation);
+  const double am1 = alpha - 1.0;
+  const Scale sum_scale(scale_sum_), update_scale(scale_update_);
+  double* z = ws.z.data();
+  double* w = keep_scores ? ws.w.data() : ws.z.data();
+  double* row_max = ws.row_max.data();
+  const auto scratch = [&ws] { return std::ref(thread_scratch(ws)); };
+
+  double flag = 0.0;
+  kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread& t) {
+    const std::int64_t first = c * panel;
+    const std::int64_t rows = std::min(panel, n - first);
+    panel_scores(x + first * d, rows, z + first * local, t.features.data());
+    if (!row_maxima(z + first * local, rows, local, row_max + first)) {
+#pragma omp atomic write
+      flag = 1.0;
+    }
+  });
+  partition_.max(std::span<double>(&flag, 1));
+  if (flag != 0.0) throw KernelError("retrieval: non-finite score");
+  partition_.max(std::span<double>(row_max, sz(n)));
+
+  if (alpha == 1.0) {
+    kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread&) {
+      const std::int64_t first = c * panel;
+      softmax_weights(z + first * local, w + first * local, std::min(panel, n - first), local, row_max + first);
+    });
+  } else {
+    const Fixed one = kernels::fixed::to_fixed(1.0, sum_scale);
+    kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread&) {
+      const std::int64_t first = c * panel;
+      gather_candidates(z + first * local, std::min(panel, n - first), blocks, row_max + first, am1,
+                        ws.candidates.data() + first * local, ws.candidate_ends.data() + first * nb);
+    });
+    std::fill_n(ws.lo.begin(), n, -1.0 / am1);
+    std::fill_n(ws.hi.begin(), n, 0.0);
+    for (int step = 0; step < kMaxBisectionSteps; ++step) {
+      bool any = false;
+      for (std::int64_t i = 0; i < n; ++i) {
+        ws.moving[sz(i)] = bisection_moving(ws.lo[sz(i)], ws.hi[sz(i)], ws.mid[sz(i)]) ? 1 : 0;
+        any = any || ws.moving[sz(i)] != 0;
+      }
+      if (!any) break;  // the same on every process: the brackets are
+#pragma omp parallel for schedule(static)
+      for (std::int64_t i = 0; i < n; ++i) {
+        ws.masses[sz(i)] = ws.moving[sz(i)] ? row_mass(ws.candidates.data() + i * local, ws.candidate_ends.data() + i * nb,
+                                                       nb, am1, ws.mid[sz(i)], sum_scale)
+                                            : Fixed{0};
+      }
+      reduce_fixed(partition_, std::span<Fixed>(ws.masses.data(), sz(n)), ws.limbs);
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (ws.moving[sz(i)]) (ws.masses[sz(i)] >= one ? ws.lo[sz(i)] : ws.hi[sz(i)]) = ws.mid[sz(i)];
+      }
+    }
+    kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread&) {
+      const std::int64_t first = c * panel;
+      entmax_weights(z + first * local, w + first * local, std::min(panel, n - first), local, row_max + first,
+                     ws.lo.data() + first, am1);
+    });
+  }
+  std::fill_n(ws.sums.begin(), n, Fixed{0});
+  std::fill_n(ws.updates.begin(), n * d, Fixed{0});
+  kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread& t) {
+    const std::int64_t first = c * panel;
+    accumulate(w + first * local, std::min(panel, n - first), blocks, augmented_.data.data(), d, t.update.data(),
+               ws.sums.data() + first, ws.updates.data() + first * d, sum_scale, update_scale);
+  });
+  reduce_fixed(partition_, std::span<Fixed>(ws.sums.data(), sz(n)), ws.limbs);
+  if (next == nullptr) return;
+  reduce_fixed(partition_, std::span<Fixed>(ws.updates.data(), sz(n * d)), ws.limbs);
+  finish(n, d, ws.sums.data(), ws.updates.data(), sum_scale.inverse(), update_scale.inverse(), next);
+}
+
+std::shared_ptr<Retriever::Workspace> Retriever::workspace(std::int64_t capacity) const {
+  auto ws = std::make_shared<Workspace>();
+  const std::int64_t n = std::max<std::int64_t>(1, capacity);
+  const std::int64_t d = dim();
+  const std::int64_t local = local_count();
+  const std::int64_t nb = Blocks{local, block_}.count();
+  const std::int64_t panel = panel_rows(n);  // the widest panel of any n' ≤ n
+  const std::int64_t dphi = feature_map_ ? feature_map_->feature_dim() : 0;
+  const bool sparse = settings_.separation.kind != SeparationKind::softmax;
+  ws->capacity = n;
+  ws->current.resize(checked_size(n, d, "retrieval: states"));
+  ws->next.resize(ws->current.size());
+  ws->active.resize(sz(n));
+  ws->threads.resize(sz(std::max(1, omp_get_max_threads())));
+  const bool fused = partition_.parts() == 1;
+  for (Workspace::Thread& t : ws->threads) {
+    t.features.resize(sz(panel * dphi));
+    t.update.resize(sz(panel * (d + 1)));
+    if (!fused) continue;
+    t.z.resize(checked_size(panel, local, "retrieval: score panel rows x M"));
+    t.sums.resize(sz(panel));
+    t.updates.resize(sz(panel * d));
+    if (sparse) {
+      t.candidates.resize(t.z.size());
+      t.candidate_ends.resize(sz(panel * nb));
+    }
+  }
+  return ws;
+}
+
+void Retriever::reserve_general(Workspace& ws, std::int64_t n, bool keep_scores) const {
+  const std::int64_t d = dim();
+  const std::int64_t local = local_count();
+  const std::int64_t nb = Blocks{local, block_}.count();
+  const std::size_t scores = checked_size(n, local, "retrieval: block rows x M");
+  if (ws.z.size() < scores) ws.z.resize(scores);
+  if (keep_scores && ws.w.size() < scores) ws.w.resize(scores);
+  if (ws.row_max.size() < sz(n)) ws.row_max.resize(sz(n));
+  if (ws.sums.size() < sz(n)) ws.sums.resize(sz(n));
+  if (ws.updates.size() < sz(n * d)) ws.updates.resize(sz(n * d));
+  const std::size_t limbs = sz(std::max(n * d, 3 * n)) * kernels::fixed::kLimbs;  // the widest exact reduction
+  if (partition_.parts() > 1 && ws.limbs.size() < limbs) ws.limbs.resize(limbs);
+  if (settings_.separation.kind != SeparationKind::softmax) {
+    if (ws.candidates.size() < scores) ws.candidates.resize(scores);
+    if (ws.candidate_ends.size() < sz(n * nb)) ws.candidate_ends.resize(sz(n * nb));
+    for (auto* v : {&ws.lo, &ws.hi, &ws.mid}) {
+      if (v->size() < sz(n)) v->resize(sz(n));
+    }
+    if (ws.masses.size() < sz(n)) ws.masses.resize(sz(n));
+    if (ws.moving.size() < sz(n)) ws.moving.resize(sz(n));
+  }
 }
 
 void Retriever::scores(const Matrix& states, Matrix& out) const {
   if (states.cols != dim()) throw KernelError("scores: state dimension does not match d");
-  if (out.rows != states.rows || out.cols != memory_count()) out = Matrix(states.rows, memory_count());
-  scores_rows(states.data.data(), states.rows, out.data.data());
-}
-
-void Retriever::scores_rows(const double* states, std::int64_t rows, double* out) const {
-  if (!feature_map_) {
-    blas::gemm_nt(rows, memory_count(), dim(), settings_.beta, states, dim(),
-                  memories_.data.data(), dim(), 0.0, out, memory_count());
-    return;
-  }
-  Matrix x(rows, dim());
-  std::copy_n(states, rows * dim(), x.data.begin());
-  Matrix features = apply_feature_map(*feature_map_, x);
-  if (settings_.khm_scores == KhmScores::normalized) normalize_features(features);
-  blas::gemm_nt(rows, memory_count(), features.cols, settings_.beta, features.data.data(),
-                features.cols, memory_features_.data.data(), memory_features_.cols, 0.0, out,
-                memory_count());
+  if (out.rows != states.rows || out.cols != local_count()) out = Matrix(states.rows, local_count());
+  const auto ws = workspace(states.rows);
+  const std::int64_t n = states.rows;
+  const std::int64_t panel = panel_rows(n);
+  kernels::parallel_panels(
+      (n + panel - 1) / panel, [&ws] { return std::ref(thread_scratch(*ws)); },
+      [&](std::int64_t c, Workspace::Thread& t) {
+        const std::int64_t first = c * panel;
+        panel_scores(states.row(first), std::min(panel, n - first), out.row(first), t.features.data());
+      });
 }
 
 void Retriever::step(const Matrix& states, Matrix& next, Matrix& probabilities) const {
-  Matrix z;
-  step(states, next, probabilities, z);
-}
-
-void Retriever::step(const Matrix& states, Matrix& next, Matrix& probabilities, Matrix& z) const {
-  scores(states, z);
-  if (probabilities.rows != z.rows || probabilities.cols != z.cols) probabilities = Matrix(z.rows, z.cols);
-  kernels::separate_rows(settings_.separation, z.data.data(), z.rows, z.cols,
-                         probabilities.data.data());
-  if (next.rows != states.rows || next.cols != dim()) next = Matrix(states.rows, dim());
-  blas::gemm_nn(states.rows, dim(), memory_count(), 1.0, probabilities.data.data(),
-                memory_count(), memories_.data.data(), dim(), 0.0, next.data.data(), dim());
+  if (states.cols != dim()) throw KernelError("step: state dimension does not match d");
+  const std::int64_t n = states.rows;
+  const std::int64_t local = local_count();
+  if (next.rows != n || next.cols != dim()) next = Matrix(n, dim());
+  if (probabilities.rows != n || probabilities.cols != local) probabilities = Matrix(n, local);
+  if (n == 0) return;
+  const auto ws = workspace(n);
+  reserve_general(*ws, n, true);
+  general_update(states.data.data(), n, next.data.data(), *ws, true);
+  const Scale inverse = Scale(scale_sum_).inverse();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double total = kernels::fixed::to_double(ws->sums[sz(i)], inverse);
+    for (std::int64_t j = 0; j < local; ++j) probabilities(i, j) = ws->w[sz(i * local + j)] / total;
+  }
 }
 
 void Retriever::advance(const Matrix& states, Matrix& next) const {
+  const auto ws = workspace(states.rows);
+  advance(states, next, *ws);
+}
+
+void Retriever::advance(const Matrix& states, Matrix& next, Workspace& ws) const {
   if (states.cols != dim()) throw KernelError("advance: state dimension does not match d");
   const std::int64_t n = states.rows;
-  const std::int64_t m = memory_count();
-  const std::int64_t d = dim();
-  if (next.rows != n || next.cols != d) next = Matrix(n, d);
-  const std::int64_t threads = omp_get_max_threads();
-  if (n < 2 * threads) {
-    Matrix p, z;
-    step(states, next, p, z);
-    return;
+  if (next.rows != n || next.cols != dim()) next = Matrix(n, dim());
+  if (n == 0) return;
+  if (n > ws.capacity) throw KernelError("advance: more states than the workspace holds");
+  if (partition_.parts() == 1) {
+    fused_update(states.data.data(), n, next.data.data(), ws);
+  } else {
+    reserve_general(ws, n, false);
+    general_update(states.data.data(), n, next.data.data(), ws, false);
   }
-  // Panels of about kPanelScores scores stay in a core's L2 cache through all three phases.
-  // At least kMinPanelRows rows, or the GEMMs degrade to matrix-vector speed.
-  const std::int64_t panel = std::min(std::max(kPanelScores / m, kMinPanelRows), (n + threads - 1) / threads);
-  const std::int64_t panels = (n + panel - 1) / panel;
-  struct Scratch {
-    std::vector<double> z, p;
-  };
-  const auto make_scratch = [panel, m] {
-    return Scratch{std::vector<double>(static_cast<std::size_t>(panel * m)),
-                   std::vector<double>(static_cast<std::size_t>(panel * m))};
-  };
-  kernels::parallel_panels(panels, make_scratch, [&](std::int64_t c, Scratch& scratch) {
-    const std::int64_t first = c * panel;
-    const std::int64_t rows = std::min(panel, n - first);
-    scores_rows(states.row(first), rows, scratch.z.data());
-    kernels::separate_rows(settings_.separation, scratch.z.data(), rows, m, scratch.p.data());
-    blas::gemm_nn(rows, d, m, 1.0, scratch.p.data(), m, memories_.data.data(), d, 0.0,
-                  next.row(first), d);
-  });
 }
 
 double Retriever::energy(std::span<const double> state) const {
   if (static_cast<std::int64_t>(state.size()) != dim()) throw KernelError("energy: wrong state dimension");
   Matrix x(1, dim());
   std::copy(state.begin(), state.end(), x.data.begin());
-  Matrix z;
-  scores(x, z);
-  std::vector<double> p(static_cast<std::size_t>(memory_count()));
-  kernels::separate(settings_.separation, z.data, p);
-  double self = 0.0;
-  if (!feature_map_) {
-    self = squared_norm(x.data.data(), dim());
-  } else if (settings_.khm_scores == KhmScores::normalized) {
-    self = 1.0;
-  } else {
-    const Matrix f = apply_feature_map(*feature_map_, x);
-    self = squared_norm(f.data.data(), f.cols);
-  }
-  return 0.5 * self - kernels::conjugate(settings_.separation, z.data, p) / settings_.beta;
+  const auto ws = workspace(1);
+  const std::vector<std::int64_t> none{-1};
+  std::vector<QueryOutcome> out(1);
+  outcomes_of(x, 0, 1, none, out, *ws);
+  return out[0].energy;
 }
 
-void Retriever::run(Matrix& states, std::span<const std::int64_t> targets,
-                    std::span<QueryOutcome> outcomes) const {
+void Retriever::run(Matrix& states, std::span<const std::int64_t> targets, std::span<QueryOutcome> outcomes) const {
   const std::int64_t n = states.rows;
   if (states.cols != dim() || static_cast<std::int64_t>(targets.size()) != n ||
       static_cast<std::int64_t>(outcomes.size()) != n) {
@@ -170,95 +591,150 @@ void Retriever::run(Matrix& states, std::span<const std::int64_t> targets,
   for (std::int64_t t : targets) {
     if (t < -1 || t >= memory_count()) throw KernelError("run: target index out of range");
   }
-  const std::int64_t block = block_rows();
-  Matrix chunk;
+  if (n == 0) return;
+  const std::int64_t block = std::min(block_rows(), n);
+  const auto ws = workspace(block);
+  reserve_general(*ws, block, true);
   for (std::int64_t first = 0; first < n; first += block) {
     const std::int64_t rows = std::min(block, n - first);
-    chunk = Matrix(rows, dim());
-    std::copy_n(states.row(first), rows * dim(), chunk.data.begin());
-    const auto offset = static_cast<std::size_t>(first);
-    const auto count = static_cast<std::size_t>(rows);
-    run_block(chunk, targets.subspan(offset, count), outcomes.subspan(offset, count));
-    std::copy_n(chunk.data.begin(), rows * dim(), states.row(first));
+    run_block(states, first, rows, targets, outcomes, *ws);
   }
 }
 
-void Retriever::run_block(Matrix& states, std::span<const std::int64_t> targets,
-                          std::span<QueryOutcome> outcomes) const {
-  const std::int64_t n = states.rows;
+void Retriever::run_block(Matrix& states, std::int64_t first, std::int64_t rows, std::span<const std::int64_t> targets,
+                          std::span<QueryOutcome> outcomes, Workspace& ws) const {
   const std::int64_t d = dim();
-  for (auto& o : outcomes) o = QueryOutcome{};
-
+  for (std::int64_t i = 0; i < rows; ++i) outcomes[sz(first + i)] = QueryOutcome{};
   // Queries still moving; converged ones are frozen so they cost nothing further.
-  std::vector<std::int64_t> active(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) active[static_cast<std::size_t>(i)] = i;
-  Matrix current, next, z;
-  for (int t = 0; t < settings_.max_iterations && !active.empty(); ++t) {
-    const auto na = static_cast<std::int64_t>(active.size());
-    current = Matrix(na, d);
-    for (std::int64_t a = 0; a < na; ++a) {
-      std::copy_n(states.row(active[static_cast<std::size_t>(a)]), d, current.row(a));
+  std::int64_t na = rows;
+  for (std::int64_t i = 0; i < rows; ++i) ws.active[sz(i)] = first + i;
+  const bool fused = partition_.parts() == 1;
+  for (int t = 0; t < settings_.max_iterations && na > 0; ++t) {
+    for (std::int64_t a = 0; a < na; ++a) std::copy_n(states.row(ws.active[sz(a)]), d, ws.current.data() + a * d);
+    if (fused) {
+      fused_update(ws.current.data(), na, ws.next.data(), ws);
+    } else {
+      general_update(ws.current.data(), na, ws.next.data(), ws, false);
     }
-    advance(current, next);
-    std::vector<std::int64_t> still_active;
-    still_active.reserve(active.size());
+    std::int64_t still = 0;
     for (std::int64_t a = 0; a < na; ++a) {
-      const std::int64_t i = active[static_cast<std::size_t>(a)];
+      const std::int64_t i = ws.active[sz(a)];
+      const double* xn = ws.next.data() + a * d;
+      const double* xc = ws.current.data() + a * d;
       double diff2 = 0.0;
-      const double* xn = next.row(a);
-      const double* xc = current.row(a);
       for (std::int64_t j = 0; j < d; ++j) diff2 += (xn[j] - xc[j]) * (xn[j] - xc[j]);
-      std::copy_n(xn, d, states.row(i));
-      QueryOutcome& o = outcomes[static_cast<std::size_t>(i)];
-      o.iterations = t + 1;
       if (!std::isfinite(diff2)) throw KernelError("retrieval produced a non-finite state");
+      std::copy_n(xn, d, states.row(i));
+      QueryOutcome& o = outcomes[sz(i)];
+      o.iterations = t + 1;
       if (std::sqrt(diff2) <= settings_.tolerance) {
         o.converged = true;
       } else {
-        still_active.push_back(i);
+        ws.active[sz(still++)] = i;
       }
     }
-    active.swap(still_active);
+    na = still;
   }
+  outcomes_of(states, first, rows, targets, outcomes, ws);
+}
 
-  // Final weights p(x_T), from which argmax, metastable size and energy are read.
-  scores(states, z);
-  Matrix p(n, memory_count());
-  kernels::separate_rows(settings_.separation, z.data.data(), n, memory_count(), p.data.data());
-  std::vector<double> self(static_cast<std::size_t>(n), 1.0);
-  if (!feature_map_) {
-    for (std::int64_t i = 0; i < n; ++i) self[static_cast<std::size_t>(i)] = squared_norm(states.row(i), d);
-  } else if (settings_.khm_scores == KhmScores::raw_features) {
-    const Matrix f = apply_feature_map(*feature_map_, states);
-    for (std::int64_t i = 0; i < n; ++i) self[static_cast<std::size_t>(i)] = squared_norm(f.row(i), f.cols);
-  }
+// Final weights p(x_T) of rows [first, first + rows): argmax, metastable size, distance and
+// energy, each reduced exactly over the parts.
+void Retriever::outcomes_of(const Matrix& states, std::int64_t first, std::int64_t rows,
+                            std::span<const std::int64_t> targets, std::span<QueryOutcome> outcomes,
+                            Workspace& ws) const {
+  const std::int64_t d = dim();
+  const std::int64_t local = local_count();
+  const std::int64_t offset = partition_.first;
+  reserve_general(ws, rows, true);
+  general_update(states.row(first), rows, nullptr, ws, true);
+  const double alpha = alpha_of(settings_.separation);
+  const double am1 = alpha - 1.0;
   const double threshold = settings_.separation.metastable_threshold();
-  const std::int64_t m = memory_count();
-#pragma omp parallel for schedule(static) default(none) \
-    shared(n, m, d, z, p, self, states, targets, outcomes, threshold)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const double* pi = p.row(i);
-    std::int64_t best = 0;
+  const Scale sum_inverse = Scale(scale_sum_).inverse();
+  const Scale entropy_scale(kernels::fixed::exponent_for(1.0, 2));
+  // Per row: best weight, (−index of the best), dist², and exact integer / fixed-point sums.
+  std::vector<double> best(sz(rows), kNegInf), best_index(sz(rows), kNegInf), dist2(sz(rows), 0.0);
+  std::vector<Fixed> sums(sz(3 * rows), Fixed{0});  // metastable count, Σ p z, Σ (p − p^α)
+  std::vector<std::int64_t> local_best(sz(rows), -1);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double total = kernels::fixed::to_double(ws.sums[sz(i)], sum_inverse);
+    const double* zi = ws.z.data() + i * local;
+    const double* wi = ws.w.data() + i * local;
+    // |p z| ≤ p (|max| + 1/(α−1)) on the support of an entmax.
+    const Scale inner_scale(kernels::fixed::exponent_for(std::abs(ws.row_max[sz(i)]) + (alpha == 1.0 ? 0.0 : 1.0 / am1), 2));
     std::int64_t above = 0;
-    for (std::int64_t mu = 0; mu < m; ++mu) {
-      if (pi[mu] > pi[best]) best = mu;
-      if (pi[mu] > threshold) ++above;
+    for (std::int64_t b0 = 0; b0 < local; b0 += block_) {
+      const std::int64_t end = std::min(local, b0 + block_);
+      double inner = 0.0, entropy = 0.0;
+      for (std::int64_t j = b0; j < end; ++j) {
+        const double p = wi[j] / total;
+        if (p > best[sz(i)]) {
+          best[sz(i)] = p;
+          local_best[sz(i)] = j;
+        }
+        if (p > threshold) ++above;
+        if (alpha != 1.0 && p > 0.0) {
+          inner += p * zi[j];
+          entropy += p - std::pow(p, alpha);
+        }
+      }
+      if (alpha != 1.0) {
+        sums[sz(3 * i + 1)] += kernels::fixed::to_fixed(inner, inner_scale);
+        sums[sz(3 * i + 2)] += kernels::fixed::to_fixed(entropy, entropy_scale);
+      }
     }
-    QueryOutcome& o = outcomes[static_cast<std::size_t>(i)];
-    o.argmax = best;
-    o.metastable_size = above;
-    const std::int64_t target = targets[static_cast<std::size_t>(i)];
-    const double* xi = memories_.row(target >= 0 ? target : best);
-    const double* x = states.row(i);
-    double dist2 = 0.0;
-    for (std::int64_t j = 0; j < d; ++j) dist2 += (x[j] - xi[j]) * (x[j] - xi[j]);
-    o.distance = std::sqrt(dist2);
-    o.retrieved = target >= 0 && best == target && o.distance <= settings_.epsilon;
-    o.energy = 0.5 * self[static_cast<std::size_t>(i)] -
-               kernels::conjugate(settings_.separation,
-                                  std::span<const double>(z.row(i), static_cast<std::size_t>(m)),
-                                  std::span<const double>(pi, static_cast<std::size_t>(m))) /
-                   settings_.beta;
+    sums[sz(3 * i)] = above;
+  }
+  partition_.max(best);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    if (local_best[sz(i)] >= 0 && ws.w[sz(i * local + local_best[sz(i)])] /
+                                          kernels::fixed::to_double(ws.sums[sz(i)], sum_inverse) == best[sz(i)]) {
+      best_index[sz(i)] = -static_cast<double>(offset + local_best[sz(i)]);
+    }
+  }
+  partition_.max(best_index);  // the smallest index among equal weights
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const std::int64_t q = first + i;
+    const std::int64_t target = targets[sz(q)];
+    const std::int64_t reference = target >= 0 ? target : static_cast<std::int64_t>(-best_index[sz(i)]);
+    if (reference >= offset && reference < offset + local) {
+      const double* xi = memories_.row(reference - offset);
+      const double* x = states.row(q);
+      double s = 0.0;
+      for (std::int64_t j = 0; j < d; ++j) s += (x[j] - xi[j]) * (x[j] - xi[j]);
+      dist2[sz(i)] = s;
+    }
+  }
+  partition_.max(dist2);  // only the owner of the reference memory contributes
+  reduce_fixed(partition_, sums, ws.limbs);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const std::int64_t q = first + i;
+    QueryOutcome& o = outcomes[sz(q)];
+    o.argmax = static_cast<std::int64_t>(-best_index[sz(i)]);
+    o.metastable_size = static_cast<std::int64_t>(sums[sz(3 * i)]);
+    o.distance = std::sqrt(dist2[sz(i)]);
+    const std::int64_t target = targets[sz(q)];
+    o.retrieved = target >= 0 && o.argmax == target && o.distance <= settings_.epsilon;
+    double self = 1.0;
+    if (!feature_map_) {
+      self = squared_norm(states.row(q), d);
+    } else if (settings_.khm_scores == KhmScores::raw_features) {
+      std::vector<double> f(sz(feature_map_->feature_dim()));
+      map_rows(*feature_map_, false, states.row(q), 1, f.data());
+      self = squared_norm(f.data(), feature_map_->feature_dim());
+    }
+    double psi = 0.0;
+    if (alpha == 1.0) {
+      psi = ws.row_max[sz(i)] + std::log(kernels::fixed::to_double(ws.sums[sz(i)], sum_inverse));
+    } else {
+      const Scale inner_inverse =
+          Scale(kernels::fixed::exponent_for(std::abs(ws.row_max[sz(i)]) + 1.0 / am1, 2)).inverse();
+      psi = kernels::fixed::to_double(sums[sz(3 * i + 1)], inner_inverse) +
+            kernels::fixed::to_double(sums[sz(3 * i + 2)], entropy_scale.inverse()) / (alpha * am1);
+    }
+    o.energy = 0.5 * self - psi / settings_.beta;
   }
 }
 

@@ -13,41 +13,36 @@
 namespace hopcap {
 
 Separation Separation::parse(std::string_view text) {
-  if (text == "softmax") return {SeparationKind::softmax, 1.0};
-  if (text == "sparsemax") return {SeparationKind::sparsemax, 2.0};
-  if (text == "entmax15") return {SeparationKind::entmax15, 1.5};
-  constexpr std::string_view prefix = "entmax:";
-  if (text.substr(0, prefix.size()) == prefix) {
-    const std::string_view value = text.substr(prefix.size());
-    double alpha = 0.0;
-    const auto* end = value.data() + value.size();
-    const auto [ptr, ec] = std::from_chars(value.data(), end, alpha);
-    if (ec != std::errc{} || ptr != end || value.empty() || !std::isfinite(alpha)) {
-      throw ConfigError("separation function '" + std::string(text) +
-                        "': cannot read alpha from '" + std::string(value) + "'");
-    }
-    if (!(alpha > 1.0)) {
-      throw ConfigError("separation function '" + std::string(text) +
-                        "': entmax needs alpha > 1 (use softmax for alpha = 1)");
-    }
-    return {SeparationKind::entmax, alpha};
+  const NamedValue<SeparationKind> named = kSeparationNames.parse_parametric(text);
+  switch (named.value) {
+    case SeparationKind::softmax: return {SeparationKind::softmax, 1.0};
+    case SeparationKind::sparsemax: return {SeparationKind::sparsemax, 2.0};
+    case SeparationKind::entmax15: return {SeparationKind::entmax15, 1.5};
+    case SeparationKind::entmax: break;
   }
-  throw ConfigError("unknown separation function '" + std::string(text) +
-                    "' (expected softmax, sparsemax, entmax15 or entmax:ALPHA with ALPHA > 1)");
+  const std::string_view value = *named.parameter;
+  double alpha = 0.0;
+  const auto* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, alpha);
+  if (ec != std::errc{} || ptr != end || value.empty() || !std::isfinite(alpha)) {
+    throw ConfigError("separation function '" + std::string(text) + "': cannot read alpha from '" +
+                      std::string(value) + "'");
+  }
+  if (!(alpha > 1.0)) {
+    throw ConfigError("separation function '" + std::string(text) +
+                      "': entmax needs alpha > 1 (use softmax for alpha = 1)");
+  }
+  // The alphas of the named maps select their exact algorithms.
+  if (alpha == 1.5) return {SeparationKind::entmax15, 1.5};
+  if (alpha == 2.0) return {SeparationKind::sparsemax, 2.0};
+  return {SeparationKind::entmax, alpha};
 }
 
 std::string Separation::name() const {
-  switch (kind) {
-    case SeparationKind::softmax: return "softmax";
-    case SeparationKind::sparsemax: return "sparsemax";
-    case SeparationKind::entmax15: return "entmax15";
-    case SeparationKind::entmax: {
-      char buf[64];
-      const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, alpha);
-      return "entmax:" + std::string(buf, ptr);
-    }
-  }
-  return "unknown";
+  if (kind != SeparationKind::entmax) return std::string(kSeparationNames.name(kind));
+  char buf[64];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, alpha);
+  return "entmax:" + std::string(buf, ptr);
 }
 
 double Separation::metastable_threshold() const {

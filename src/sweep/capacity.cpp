@@ -38,6 +38,10 @@ const std::vector<SweepVariable>& capacity_variables() {
        "largest M the well-separation condition allows at the Prop 3.1 optimal separation (dimension Dphi, d for "
        "the MHM)",
        "1", ""},
+      {"capacity_best_lower",
+       "largest M the well-separation condition allows at the strongest valid lower bound on the optimal "
+       "separation (CSW or Prop 3.1; dimension Dphi, d for the MHM)",
+       "1", ""},
       {"capacity_provable",
        "largest probed M at which the well-separation condition proves every memory of every replica stored", "1",
        ""},
@@ -134,8 +138,11 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
       if (p.stored_fraction == 1.0 && !(static_cast<double>(p.m) <= provable)) provable = static_cast<double>(p.m);
     }
     v["capacity_provable"] = {provable};
-    const std::int64_t dim = c.model == "mhm" ? c.d : c.dphi;
-    if (dim >= 2) v["capacity_prop31"] = {static_cast<double>(prop31_capacity(dim, c.beta).capacity)};
+    const std::int64_t dim = has_feature_map(c.kind) ? c.dphi : c.d;
+    if (dim >= 2) {
+      v["capacity_prop31"] = {static_cast<double>(prop31_capacity(dim, c.beta).capacity)};
+      v["capacity_best_lower"] = {static_cast<double>(best_lower_capacity(dim, c.beta).capacity)};
+    }
   } catch (const std::bad_alloc&) {
     result.status = ResultStatus::failed;
     result.message = "out of memory";

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <iomanip>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -16,6 +17,8 @@
 #include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
+#include "hopcap/sizes.hpp"
+#include "hopcap/sweep/model.hpp"
 #include "hopcap/uhop.hpp"
 
 namespace hopcap::sweep {
@@ -35,6 +38,16 @@ std::string type_name(const toml::node& node) {
     case toml::node_type::table: return "a table";
     default: return "a date/time";
   }
+}
+
+std::string format_double(double v) {
+  // Shortest text that reads back to the same double, always with a '.' or exponent so that
+  // TOML types it as a float.
+  char buffer[64];
+  const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  std::string s(buffer, r.ptr);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
 }
 
 std::int64_t read_int(const toml::node& node, const std::string& key) {
@@ -83,7 +96,10 @@ std::vector<double> read_range(const toml::table& table, const std::string& key)
     }
   }
   if (!has_start || !has_stop || !has_num) fail(key, "a range needs start, stop and num");
-  if (num < 1) fail(key + ".num", "must be >= 1 (got " + std::to_string(num) + ")");
+  if (num < 1 || num > kMaxPlannedPoints) {
+    fail(key + ".num", "must be in [1, " + std::to_string(kMaxPlannedPoints) + "] (got " + std::to_string(num) +
+                           "; one run plans at most that many grid points)");
+  }
   if (!std::isfinite(start) || !std::isfinite(stop)) fail(key, "start and stop must be finite");
   if (num == 1 && start != stop) fail(key, "num = 1 needs start == stop");
   if (log && (start <= 0.0 || stop <= 0.0)) fail(key, "a log range needs start > 0 and stop > 0");
@@ -113,8 +129,10 @@ std::vector<double> read_number_axis(const toml::node& node, const std::string& 
 std::vector<std::int64_t> read_int_axis(const toml::node& node, const std::string& key) {
   std::vector<std::int64_t> values;
   if (const toml::table* table = node.as_table()) {
-    // Ranges of integer axes: rounded to the nearest integer, repeated values dropped.
+    // Ranges of integer axes: rounded to the nearest integer, repeated values dropped. A value
+    // beyond int64 would make llround's result unspecified, so it is refused first.
     for (double v : read_range(*table, key)) {
+      if (!(std::fabs(v) < 0x1p63)) fail(key, "range value " + format_double(v) + " is not a 64-bit integer");
       const auto r = static_cast<std::int64_t>(std::llround(v));
       if (values.empty() || values.back() != r) values.push_back(r);
     }
@@ -141,6 +159,43 @@ std::vector<std::string> read_string_axis(const toml::node& node, const std::str
   return values;
 }
 
+// An axis of named values: each string parsed once, here, into its value. Two entries that
+// parse to one value ("entmax15" and "entmax:1.5", "angle:20" and "angle:20.0") would run the
+// same configurations twice under two names: refused, naming both spellings.
+template <class Parse>
+auto read_named_axis(const toml::node& node, const std::string& key, Parse parse) {
+  using Value = decltype(parse(std::string_view{}));
+  std::vector<Value> values;
+  std::vector<std::string> spellings;
+  for (const std::string& text : read_string_axis(node, key)) {
+    Value value{};
+    try {
+      value = parse(text);
+    } catch (const Error& e) {
+      fail(key, e.what());
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!(values[i] == value)) continue;
+      if (spellings[i] == text) fail(key, "duplicate value '" + text + "' (every axis value must be distinct)");
+      fail(key, "'" + text + "' and '" + spellings[i] + "' are one value (every axis value must be distinct)");
+    }
+    values.push_back(value);
+    spellings.push_back(text);
+  }
+  return values;
+}
+
+// A setting of a fixed vocabulary, parsed by its name table.
+template <class Table>
+auto read_named(const toml::node& node, const std::string& key, const Table& table) {
+  const std::string text = read_string(node, key);
+  try {
+    return table.parse(text);
+  } catch (const Error& e) {
+    fail(key, e.what());
+  }
+}
+
 // One key of the config: how to read it from a TOML node and how to print it back.
 struct Key {
   const char* section;
@@ -148,16 +203,6 @@ struct Key {
   std::function<void(SweepConfig&, const toml::node&, const std::string&)> read;
   std::function<std::string(const SweepConfig&)> print;
 };
-
-std::string format_double(double v) {
-  // Shortest text that reads back to the same double, always with a '.' or exponent so that
-  // TOML types it as a float.
-  char buffer[64];
-  const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
-  std::string s(buffer, r.ptr);
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-  return s;
-}
 
 std::string quote(const std::string& s) {
   std::string out = "\"";
@@ -197,9 +242,13 @@ std::string format_bool(bool v) { return v ? "true" : "false"; }
 #define HOPCAP_DOUBLE_AXIS(S, N, F)                                                                          \
   Key{S, N, [](SweepConfig& c, const toml::node& n, const std::string& k) { c.F = read_number_axis(n, k); }, \
       [](const SweepConfig& c) { return list(c.F, format_double); }}
-#define HOPCAP_STRING_AXIS(S, N, F)                                                                          \
-  Key{S, N, [](SweepConfig& c, const toml::node& n, const std::string& k) { c.F = read_string_axis(n, k); }, \
-      [](const SweepConfig& c) { return list(c.F, quote); }}
+// An axis of named values: PARSE reads one (throwing on bad text), NAME gives its canonical name.
+#define HOPCAP_NAMED_AXIS(S, N, F, PARSE, NAME)                                                                \
+  Key{S, N, [](SweepConfig& c, const toml::node& n, const std::string& k) { c.F = read_named_axis(n, k, PARSE); }, \
+      [](const SweepConfig& c) { return list(c.F, [](const auto& item) { return quote(NAME(item)); }); }}
+#define HOPCAP_NAMED(S, N, F, TABLE)                                                                         \
+  Key{S, N, [](SweepConfig& c, const toml::node& n, const std::string& k) { c.F = read_named(n, k, TABLE); }, \
+      [](const SweepConfig& c) { return quote(std::string(TABLE.name(c.F))); }}
 #define HOPCAP_INT(S, N, F)                                                                          \
   Key{S, N, [](SweepConfig& c, const toml::node& n, const std::string& k) { c.F = read_int(n, k); }, \
       [](const SweepConfig& c) { return format_int(c.F); }}
@@ -218,11 +267,25 @@ const std::vector<Key>& keys() {
       HOPCAP_INT_AXIS("sweep", "d", d),
       HOPCAP_INT_AXIS("sweep", "M", m),
       HOPCAP_INT_AXIS("sweep", "Dphi", dphi),
-      HOPCAP_DOUBLE_AXIS("sweep", "beta", beta),
-      HOPCAP_STRING_AXIS("sweep", "sep", sep),
-      HOPCAP_STRING_AXIS("sweep", "query", query),
-      HOPCAP_STRING_AXIS("sweep", "model", model),
-      HOPCAP_STRING_AXIS("sweep", "memories", memories),
+      // beta and lambda are two ways to give one axis (β, or β = λ·d per configuration): each
+      // replaces the other, and only the one in use is printed.
+      Key{"sweep", "beta",
+          [](SweepConfig& c, const toml::node& n, const std::string& k) {
+            c.beta = read_number_axis(n, k);
+            c.lambda.clear();
+          },
+          [](const SweepConfig& c) { return c.beta.empty() ? std::string() : list(c.beta, format_double); }},
+      Key{"sweep", "lambda",
+          [](SweepConfig& c, const toml::node& n, const std::string& k) {
+            c.lambda = read_number_axis(n, k);
+            c.beta.clear();
+          },
+          [](const SweepConfig& c) { return c.lambda.empty() ? std::string() : list(c.lambda, format_double); }},
+      HOPCAP_NAMED_AXIS("sweep", "sep", sep, Separation::parse, [](const Separation& v) { return v.name(); }),
+      HOPCAP_NAMED_AXIS("sweep", "query", query, QueryModel::parse, [](const QueryModel& v) { return v.name(); }),
+      HOPCAP_NAMED_AXIS("sweep", "model", model, parse_model, [](Model v) { return std::string(model_name(v)); }),
+      HOPCAP_NAMED_AXIS("sweep", "memories", memories, MemorySource::parse,
+                        [](const MemorySource& v) { return v.name(); }),
       HOPCAP_INT("sweep", "replicas", replicas),
       Key{"sweep", "seed",
           [](SweepConfig& c, const toml::node& n, const std::string& k) {
@@ -231,15 +294,17 @@ const std::vector<Key>& keys() {
             c.seed = static_cast<std::uint64_t>(v);
           },
           [](const SweepConfig& c) { return std::to_string(c.seed); }},
-      HOPCAP_STRING("sweep", "filter", filter),
+      HOPCAP_NAMED("sweep", "filter", filter, kDphiFilterNames),
       HOPCAP_INT("retrieval", "queries_per_memory", queries_per_memory),
       HOPCAP_INT("retrieval", "random_queries", random_queries),
       HOPCAP_INT("retrieval", "t_max", t_max),
       HOPCAP_DOUBLE("retrieval", "tol", tol),
       HOPCAP_DOUBLE("retrieval", "epsilon", epsilon),
-      HOPCAP_STRING("retrieval", "khm_scores", khm_scores),
+      HOPCAP_NAMED("retrieval", "khm_scores", khm_scores, kKhmScoresNames),
       HOPCAP_BOOL("retrieval", "scale_pixels", scale_pixels),
       HOPCAP_BOOL("retrieval", "normalize", normalize),
+      HOPCAP_STRING("uhop", "method", uhop.method),
+      HOPCAP_INT("uhop", "hops", uhop.hops),
       HOPCAP_STRING("uhop", "loss", uhop.loss),
       HOPCAP_DOUBLE("uhop", "tau", uhop.tau),
       HOPCAP_DOUBLE("uhop", "tau_min", uhop.tau_min),
@@ -264,6 +329,8 @@ const std::vector<Key>& keys() {
       HOPCAP_DOUBLE("run", "commit_seconds", commit_seconds),
       HOPCAP_DOUBLE("run", "progress_seconds", progress_seconds),
       HOPCAP_BOOL("run", "fail_fast", fail_fast),
+      HOPCAP_NAMED("run", "metrics", metrics, kMetricsModeNames),
+      HOPCAP_INT("run", "metrics_sample", metrics_sample),
   };
   return table;
 }
@@ -287,11 +354,41 @@ std::string known_keys(std::string_view section) {
   return out;
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// The dotted key assigned on a line of TOML text ("section.key"), or "" when the line assigns
+// none. It starts the message of a parse error (e.g. an integer beyond 64 bits), so that the
+// message names the key as every other config error does.
+std::string key_on_line(std::string_view text, std::size_t line) {
+  std::string section;
+  for (std::size_t number = 1; number <= line && !text.empty(); ++number) {
+    const auto eol = text.find('\n');
+    const std::string_view current = trim(text.substr(0, eol));
+    if (number == line) {
+      const auto eq = current.find('=');
+      if (current.starts_with('[') || eq == std::string_view::npos) return "";
+      const std::string key(trim(current.substr(0, eq)));
+      return section.empty() ? key : section + "." + key;
+    }
+    if (current.starts_with('[') && current.find(']') != std::string_view::npos) {
+      section = std::string(trim(current.substr(1, current.find(']') - 1)));
+    }
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+  }
+  return "";
+}
+
 toml::table parse_toml(std::string_view text, std::string_view source) {
   try {
     return toml::parse(text, std::string_view(source));
   } catch (const toml::parse_error& e) {
     std::ostringstream message;
+    const std::string key = key_on_line(text, e.source().begin.line);
+    if (!key.empty()) message << key << ": ";
     message << source << ": line " << e.source().begin.line << ", column " << e.source().begin.column << ": "
             << e.description();
     throw ConfigError(message.str());
@@ -311,6 +408,18 @@ void check_positive_axis(const std::vector<T>& values, const std::string& key, b
   }
 }
 
+// Integer settings outside their range are refused, never clamped or wrapped.
+void check_range(const std::string& key, std::int64_t value, std::int64_t min, std::int64_t max) {
+  if (value < min || value > max) {
+    fail(key, "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "] (got " + std::to_string(value) +
+                  ")");
+  }
+}
+
+std::int64_t largest(const std::vector<std::int64_t>& values) {
+  return *std::max_element(values.begin(), values.end());
+}
+
 template <class T>
 void check_unique(const std::vector<T>& values, const std::string& key) {
   std::set<T> seen;
@@ -324,19 +433,6 @@ void check_unique(const std::vector<T>& values, const std::string& key) {
 }
 
 template <class F>
-void check_each(const std::vector<std::string>& values, const std::string& key, F check) {
-  if (values.empty()) fail(key, "the axis is empty; give at least one value");
-  for (const std::string& v : values) {
-    try {
-      check(v);
-    } catch (const Error& e) {
-      fail(key, e.what());
-    }
-  }
-  check_unique(values, key);
-}
-
-template <class F>
 void check_one(const std::string& key, F check) {
   try {
     check();
@@ -345,55 +441,112 @@ void check_one(const std::string& key, F check) {
   }
 }
 
+// An axis of named values set in code rather than read: every value must be one that its
+// name reads back to (a valid, canonical value), and no two alike.
+template <class T, class Name, class Parse>
+void check_named_axis(const std::vector<T>& values, const std::string& key, Name name, Parse parse) {
+  if (values.empty()) fail(key, "the axis is empty; give at least one value");
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string text = name(values[i]);
+    check_one(key, [&] {
+      if (!(parse(text) == values[i])) throw ConfigError("'" + text + "' is not a value of its own name");
+    });
+    for (std::size_t j = 0; j < i; ++j) {
+      if (values[j] == values[i]) fail(key, "duplicate value '" + text + "' (every axis value must be distinct)");
+    }
+  }
+}
+
+// Opens and parses (HDF5: checks the header and shape of) every file named as memories or as
+// data queries, so that a config whose sources cannot be loaded is refused before any point
+// runs instead of every point failing. Existence is checked first by validate().
+void check_data_sources(const SweepConfig& c) {
+  const auto check = [](const std::string& key, const std::string& entry, const std::string& spec) {
+    try {
+      io::check_source(spec);
+    } catch (const Error& e) {
+      fail(key, "'" + entry + "': " + e.what());
+    }
+  };
+  for (const DataSource& source : data_sources(c)) check(source.key, source.entry, source.spec);
+}
+
 }  // namespace
 
-void validate(const SweepConfig& c) {
-  check_positive_axis(c.d, "sweep.d");
-  check_unique(c.d, "sweep.d");
-  check_positive_axis(c.m, "sweep.M");
-  check_unique(c.m, "sweep.M");
-  check_positive_axis(c.dphi, "sweep.Dphi");
-  check_unique(c.dphi, "sweep.Dphi");
-  check_positive_axis(c.beta, "sweep.beta");
-  check_unique(c.beta, "sweep.beta");
-  check_each(c.sep, "sweep.sep", [](const std::string& v) { (void)Separation::parse(v); });
-  check_each(c.query, "sweep.query", [](const std::string& v) {
-    const QueryModel query = QueryModel::parse(v);
-    if (query.kind != QueryKind::data) return;
-    const std::string path = io::parse_source_spec(query.source).path;
-    if (!std::filesystem::exists(path)) {
-      throw ConfigError("'" + v + "': no such file '" + path + "' (data queries are data:idx:PATH | data:text:PATH | "
-                        "data:h5:PATH:DATASET | ...)");
-    }
-  });
-  check_each(c.model, "sweep.model", [](const std::string& v) {
-    if (v != "mhm" && v != "khm_uhop" && v != "khm_random" && v != "khm_identity") {
-      throw ConfigError("unknown model '" + v + "' (mhm | khm_uhop | khm_random | khm_identity)");
-    }
-  });
-  check_each(c.memories, "sweep.memories", [](const std::string& v) {
-    if (is_distribution_name(v)) return;
-    const std::string path = io::parse_source_spec(v).path;
-    if (!std::filesystem::exists(path)) {
-      throw ConfigError("'" + v + "': no such file '" + path +
-                        "' (memories are sphere | binary | gaussian | idx:PATH | text:PATH | sloane:PATH | "
-                        "h5:PATH:DATASET)");
-    }
-  });
-  if (c.replicas < 1) fail("sweep.replicas", "must be >= 1 (got " + std::to_string(c.replicas) + ")");
-  if (!c.filter.empty() && c.filter != "Dphi <= d" && c.filter != "Dphi >= d") {
-    fail("sweep.filter", "unknown filter '" + c.filter + "' (\"\" | \"Dphi <= d\" | \"Dphi >= d\")");
+std::vector<DataSource> data_sources(const SweepConfig& c) {
+  std::vector<DataSource> sources;
+  for (const MemorySource& v : c.memories) {
+    if (!v.synthetic()) sources.push_back({"sweep.memories", v.name(), v.spec});
   }
+  for (const QueryModel& v : c.query) {
+    if (v.kind == QueryKind::data) sources.push_back({"sweep.query", v.name(), v.source});
+  }
+  return sources;
+}
 
-  if (c.queries_per_memory < 1) fail("retrieval.queries_per_memory", "must be >= 1");
-  if (c.random_queries < 0) fail("retrieval.random_queries", "must be >= 0 (0 = M queries)");
-  if (c.t_max < 1) fail("retrieval.t_max", "must be >= 1");
+std::vector<std::int64_t> grid_shape(const SweepConfig& c) {
+  // Capacity mode searches over M and pools the replicas: both axes collapse to one entry.
+  const auto length = [](const auto& axis) { return static_cast<std::int64_t>(axis.size()); };
+  return {length(c.d),     c.capacity ? std::int64_t{1} : length(c.m),
+          length(c.dphi),  c.lambda.empty() ? length(c.beta) : length(c.lambda),
+          length(c.sep),   length(c.query),
+          length(c.model), length(c.memories),
+          c.capacity ? std::int64_t{1} : c.replicas};
+}
+
+void validate(const SweepConfig& c) {
+  for (const auto& [axis, key] :
+       {std::pair{&c.d, "sweep.d"}, std::pair{&c.m, "sweep.M"}, std::pair{&c.dphi, "sweep.Dphi"}}) {
+    check_positive_axis(*axis, key);
+    for (const std::int64_t v : *axis) {
+      if (v > kMaxDimension) {
+        fail(key, "values must be <= " + std::to_string(kMaxDimension) + " (got " + std::to_string(v) + ")");
+      }
+    }
+    check_unique(*axis, key);
+  }
+  if (!c.beta.empty() && !c.lambda.empty()) fail("sweep.lambda", "give sweep.beta or sweep.lambda, not both");
+  if (c.lambda.empty()) {
+    check_positive_axis(c.beta, "sweep.beta");
+    check_unique(c.beta, "sweep.beta");
+  } else {
+    check_positive_axis(c.lambda, "sweep.lambda");
+    check_unique(c.lambda, "sweep.lambda");
+    for (const double lambda : c.lambda) {
+      if (!std::isfinite(lambda * static_cast<double>(largest(c.d)))) {
+        fail("sweep.lambda", "beta = lambda x d is not a finite number for lambda = " + format_double(lambda));
+      }
+    }
+  }
+  check_named_axis(c.sep, "sweep.sep", [](const Separation& v) { return v.name(); }, Separation::parse);
+  check_named_axis(c.query, "sweep.query", [](const QueryModel& v) { return v.name(); }, QueryModel::parse);
+  check_named_axis(c.model, "sweep.model", [](Model v) { return std::string(model_name(v)); }, parse_model);
+  check_named_axis(c.memories, "sweep.memories", [](const MemorySource& v) { return v.name(); }, MemorySource::parse);
+  // Files are named by their source spec; existence first, for a clear message.
+  for (const DataSource& source : data_sources(c)) {
+    const bool memories = std::string_view(source.key) == "sweep.memories";
+    check_one(source.key, [&] {
+      const std::string path = io::parse_source_spec(source.spec).path;
+      if (std::filesystem::exists(path)) return;
+      throw ConfigError("'" + source.entry + "': no such file '" + path + "' (" +
+                        (memories ? "memories are " + kDistributionNames.accepted() +
+                                        " | idx:PATH | text:PATH | sloane:PATH | h5:PATH:DATASET"
+                                  : std::string("data queries are data:idx:PATH | data:text:PATH | "
+                                                "data:h5:PATH:DATASET | ...")) +
+                        ")");
+    });
+  }
+  check_data_sources(c);
+  check_range("sweep.replicas", c.replicas, 1, kMaxGridSize);
+
+  check_range("retrieval.queries_per_memory", c.queries_per_memory, 1, kMaxDimension);
+  check_range("retrieval.random_queries", c.random_queries, 0, kMaxDimension);
+  check_range("retrieval.t_max", c.t_max, 1, kMaxIterations);
   if (!std::isfinite(c.tol) || c.tol < 0.0) fail("retrieval.tol", "must be a finite number >= 0");
   if (!std::isfinite(c.epsilon) || c.epsilon <= 0.0) fail("retrieval.epsilon", "must be a finite number > 0");
-  if (c.khm_scores != "normalized" && c.khm_scores != "raw") {
-    fail("retrieval.khm_scores", "must be \"normalized\" or \"raw\" (got '" + c.khm_scores + "')");
-  }
 
+  check_one("uhop.method", [&] { (void)parse_uhop_method(c.uhop.method); });
+  check_range("uhop.hops", c.uhop.hops, 0, kMaxIterations);
   check_one("uhop.loss", [&] { (void)parse_uhop_loss(c.uhop.loss); });
   check_one("uhop.optimizer", [&] { (void)parse_uhop_optimizer(c.uhop.optimizer); });
   check_one("uhop.projection", [&] { (void)parse_uhop_projection(c.uhop.projection); });
@@ -404,13 +557,16 @@ void validate(const SweepConfig& c) {
   if (!(c.uhop.anneal > 0.0 && c.uhop.anneal <= 1.0)) fail("uhop.anneal", "must be in (0, 1]");
   if (!std::isfinite(c.uhop.lr) || c.uhop.lr <= 0.0) fail("uhop.lr", "must be a finite number > 0");
   if (!(c.uhop.momentum >= 0.0 && c.uhop.momentum < 1.0)) fail("uhop.momentum", "must be in [0, 1)");
-  if (c.uhop.iterations < 0) fail("uhop.iters", "must be >= 0");
-  if (c.uhop.batch != 0 && c.uhop.batch < 2) fail("uhop.batch", "must be 0 (all memories) or >= 2");
-  if (c.uhop.restarts < 1) fail("uhop.restarts", "must be >= 1");
-  if (c.uhop.init == "identity") {
+  check_range("uhop.iters", c.uhop.iterations, 0, kMaxIterations);
+  if (c.uhop.batch != 0 && (c.uhop.batch < 2 || c.uhop.batch > kMaxDimension)) {
+    fail("uhop.batch", "must be 0 (all memories) or in [2, " + std::to_string(kMaxDimension) + "] (got " +
+                           std::to_string(c.uhop.batch) + ")");
+  }
+  check_range("uhop.restarts", c.uhop.restarts, 1, kMaxDimension);
+  if (parse_uhop_init(c.uhop.init) == UhopInit::identity) {  // a valid name: checked above
     for (std::int64_t dphi : c.dphi) {
       for (std::int64_t d : c.d) {
-        if (dphi > d && (c.filter != "Dphi <= d")) {
+        if (dphi > d && c.filter != DphiFilter::dphi_at_most_d) {
           fail("uhop.init", "identity needs Dphi <= d for every point (Dphi = " + std::to_string(dphi) +
                                 ", d = " + std::to_string(d) + "); add filter = \"Dphi <= d\"");
         }
@@ -419,14 +575,33 @@ void validate(const SweepConfig& c) {
   }
 
   if (!(c.capacity_delta > 0.0 && c.capacity_delta < 1.0)) fail("capacity.delta", "must be in (0, 1)");
-  if (c.capacity_m_min < 2) fail("capacity.M_min", "must be >= 2");
+  check_range("capacity.M_min", c.capacity_m_min, 2, kMaxDimension);
   if (c.capacity_m_max < c.capacity_m_min) fail("capacity.M_max", "must be >= capacity.M_min");
+  check_range("capacity.M_max", c.capacity_m_max, c.capacity_m_min, kMaxDimension);
 
   if (c.output.empty()) fail("run.output", "must name a file");
-  if (c.group_size < 0) fail("run.group_size", "must be >= 0 (0 = automatic)");
-  if (c.commit_every < 1) fail("run.commit_every", "must be >= 1");
+  check_range("run.group_size", c.group_size, 0, kMaxDimension);  // 0 = automatic; ranks are int
+  check_range("run.commit_every", c.commit_every, 1, kMaxGridSize);
   if (!std::isfinite(c.commit_seconds) || c.commit_seconds <= 0.0) fail("run.commit_seconds", "must be > 0");
   if (!std::isfinite(c.progress_seconds) || c.progress_seconds <= 0.0) fail("run.progress_seconds", "must be > 0");
+  check_range("run.metrics_sample", c.metrics_sample, 1, kMaxDimension);
+
+  // Products of sizes, at the largest value of every axis: the memory matrix (M x d), the
+  // feature matrices of the KHMs (M x D_Phi and the map D_Phi x d), the queries aimed at the
+  // memories and the grid.
+  const std::int64_t m_max = c.capacity ? c.capacity_m_max : largest(c.m);
+  const char* m_key = c.capacity ? "capacity.M_max" : "sweep.M";
+  (void)checked_product(m_max, largest(c.d), std::string(m_key) + " x sweep.d (values of one memory set)");
+  if (std::any_of(c.model.begin(), c.model.end(), has_feature_map)) {
+    (void)checked_product(m_max, largest(c.dphi), std::string(m_key) + " x sweep.Dphi (features of one memory set)");
+    (void)checked_product(largest(c.dphi), largest(c.d), "sweep.Dphi x sweep.d (entries of a feature map)");
+  }
+  (void)checked_product(c.queries_per_memory, m_max,
+                        std::string("retrieval.queries_per_memory x ") + m_key + " (queries of one point)",
+                        kMaxDimension);
+  (void)checked_product(grid_shape(c),
+                        "sweep grid size (d x M x Dphi x beta x sep x query x model x memories x replicas)",
+                        kMaxGridSize);
 }
 
 SweepConfig parse_config(std::string_view toml_text, std::string_view source) {
@@ -439,6 +614,9 @@ SweepConfig parse_config(std::string_view toml_text, std::string_view source) {
     }
     const toml::table* table = section_node.as_table();
     if (table == nullptr) fail(section, "expected a table [" + section + "]");
+    if (section == "sweep" && table->contains("beta") && table->contains("lambda")) {
+      fail("sweep.lambda", "give sweep.beta or sweep.lambda, not both");
+    }
     for (const auto& [name_key, node] : *table) {
       const std::string name(name_key.str());
       const Key* key = find_key(section, name);
@@ -455,11 +633,6 @@ void apply_override(SweepConfig& config, std::string_view assignment) {
   if (eq == std::string_view::npos) {
     throw ConfigError("--set '" + std::string(assignment) + "': expected section.key=VALUE");
   }
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
   const std::string path(trim(assignment.substr(0, eq)));
   const std::string value(trim(assignment.substr(eq + 1)));
   const auto dot = path.find('.');
@@ -468,12 +641,18 @@ void apply_override(SweepConfig& config, std::string_view assignment) {
   if (!known_section(section)) fail(path, "unknown section (sections are sweep, retrieval, uhop, capacity, run)");
   const Key* key = find_key(section, name);
   if (key == nullptr) fail(path, "unknown key (" + section + " has " + known_keys(section) + ")");
-  // The value is TOML; a bare word that is not TOML is taken as a string for convenience.
+  // The value is TOML; a bare word that is not TOML is taken as a string for convenience. An
+  // integer that TOML refuses (beyond 64 bits) is refused as such, not read as a string.
   toml::table parsed;
   try {
     const std::string text = "v = " + value;
     parsed = toml::parse(std::string_view(text), std::string_view("override"));
-  } catch (const toml::parse_error&) {
+  } catch (const toml::parse_error& e) {
+    const std::string_view digits = value.starts_with('-') || value.starts_with('+') ? std::string_view(value).substr(1)
+                                                                                       : std::string_view(value);
+    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+      fail(path, std::string(e.description()));
+    }
     parsed = parse_toml("v = " + quote(value), "override");
   }
   SweepConfig updated = config;
@@ -487,12 +666,17 @@ std::string print_sections(const SweepConfig& config, bool with_run) {
   std::string out;
   std::string section;
   for (const Key& key : keys()) {
-    if (!with_run && std::string_view(key.section) == "run") continue;
+    // The metrics keys decide what the metric variables hold: science, although under [run].
+    if (!with_run && std::string_view(key.section) == "run" && !std::string_view(key.name).starts_with("metrics")) {
+      continue;
+    }
     if (section != key.section) {
       section = key.section;
       out += (out.empty() ? "[" : "\n[") + section + "]\n";
     }
-    out += std::string(key.name) + " = " + key.print(config) + "\n";
+    const std::string value = key.print(config);
+    if (value.empty()) continue;  // the unused one of sweep.beta and sweep.lambda
+    out += std::string(key.name) + " = " + value + "\n";
   }
   return out;
 }

@@ -6,15 +6,20 @@
 #include <limits>
 #include <new>
 #include <numeric>
+#include <mutex>
 #include <optional>
 
 #include "hopcap/bounds.hpp"
 #include "hopcap/error.hpp"
+#include "hopcap/io/hdf5_lock.hpp"
 #include "hopcap/io/loaders.hpp"
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/memories.hpp"
-#include "hopcap/parallel/group_retrieval.hpp"
+#include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/parallel/group.hpp"
 #include "hopcap/queries.hpp"
+#include "hopcap/sizes.hpp"
+#include "hopcap/sweep/code_bounds.hpp"
 #include "hopcap/uhop.hpp"
 #include "hopcap/well_separation.hpp"
 
@@ -31,8 +36,8 @@ constexpr std::int64_t kQueryBlock = 4096;
 class MemorySet {
  public:
   MemorySet(const SweepConfig& config, const Configuration& c, DatasetCache& cache) : c_(c) {
-    if (is_distribution_name(c.memories)) {
-      distribution_ = parse_distribution(c.memories);
+    if (c.memory_source.synthetic()) {
+      distribution_ = *c.memory_source.distribution;
       return;
     }
     io::Preprocess pre;
@@ -40,7 +45,7 @@ class MemorySet {
     pre.subset_seed = c.memory_seed;
     pre.scale_pixels = config.scale_pixels;
     pre.project_to_sphere = config.normalize;
-    data_ = io::preprocess(cache.get(c.memories), pre);
+    data_ = io::preprocess(cache.get(c.memory_source.spec), pre);
     require(data_.cols == c.d, "memories '" + c.memories + "' have dimension " + std::to_string(data_.cols) +
                                    ", but this point has d = " + std::to_string(c.d));
   }
@@ -49,7 +54,7 @@ class MemorySet {
     Matrix out(count, c_.d);
     if (count == 0) return out;
     if (data_.rows > 0) {
-      std::copy_n(data_.row(first), count * c_.d, out.data.begin());
+      std::copy_n(data_.row(first), out.data.size(), out.data.begin());
     } else {
       generate_memory_slice(distribution_, c_.d, c_.memory_seed, c_.memory_set, first, count, out.data);
     }
@@ -109,8 +114,35 @@ std::int64_t uhop_trace_length(const SweepConfig& config) { return std::max<std:
 
 const Matrix& DatasetCache::get(const std::string& spec) {
   auto it = loaded_.find(spec);
-  if (it == loaded_.end()) it = loaded_.emplace(spec, io::load_source(spec)).first;
+  if (it == loaded_.end()) {
+    const std::lock_guard<std::mutex> hdf5(io::hdf5_mutex());
+    it = loaded_.emplace(spec, io::load_source(spec)).first;
+  }
   return it->second;
+}
+
+RetrievalSettings retrieval_settings(const SweepConfig& config, const Configuration& c) {
+  RetrievalSettings rs;
+  rs.beta = c.beta;
+  rs.separation = c.separation;
+  rs.max_iterations = checked_narrow<int>(config.t_max, "retrieval.t_max");
+  rs.tolerance = config.tol;
+  rs.epsilon = config.epsilon;
+  rs.khm_scores = config.khm_scores;
+  return rs;
+}
+
+std::optional<FeatureMap> starting_feature_map(const Configuration& c) {
+  switch (c.kind) {
+    case Model::mhm: return std::nullopt;
+    case Model::khm_random:
+    case Model::khm_uhop: return initial_uhop_map(UhopInit::gaussian, c.dphi, c.d, false, c.map_seed, 0);
+    case Model::khm_identity:
+      require(c.dphi <= c.d, "khm_identity needs Dphi <= d (Dphi = " + std::to_string(c.dphi) +
+                                 ", d = " + std::to_string(c.d) + ")");
+      return initial_uhop_map(UhopInit::identity, c.dphi, c.d, false, 0, 0);
+  }
+  return std::nullopt;
 }
 
 ConfigResult execute_configuration(const SweepConfig& config, const Configuration& c,
@@ -124,17 +156,15 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
   }
   try {
     const MemorySet memories(config, c, cache);
-    const bool mhm = c.model == "mhm";
+    const bool mhm = c.kind == Model::mhm;
+    // khm_uhop's map is trained below (from its own uhop.init); the fixed maps are set here.
     std::optional<FeatureMap> map;
-    if (c.model == "khm_random") {
-      map = initial_uhop_map(UhopInit::gaussian, c.dphi, c.d, false, c.map_seed, 0);
-    } else if (c.model == "khm_identity") {
-      require(c.dphi <= c.d, "khm_identity needs Dphi <= d (Dphi = " + std::to_string(c.dphi) +
-                                 ", d = " + std::to_string(c.d) + ")");
-      map = initial_uhop_map(UhopInit::identity, c.dphi, c.d, false, 0, 0);
-    }
+    if (c.kind != Model::khm_uhop) map = starting_feature_map(c);
 
-    const kernels::RowPartition partition = group.row_partition(c.m);
+    const RetrievalSettings rs = retrieval_settings(config, c);
+    // Whole memory blocks per rank: the retrieval engine's sums are then exact and the same
+    // for any group size (the other partitioned kernels take any split).
+    const kernels::RowPartition partition = group.row_partition(c.m, Retriever::memory_block(rs, c.m));
     const std::int64_t first = partition.first;
     const Matrix local_memories = memories.rows(first, partition.rows_of(partition.part));
 
@@ -147,7 +177,7 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
     auto phase_start = std::chrono::steady_clock::now();
-    if (c.model == "khm_uhop") {
+    if (c.kind == Model::khm_uhop) {
       std::int64_t steps = 0;  // over every restart
       const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
       trained = train_uhop_partitioned(local_memories, partition, uhop_settings(config, c), count_step);
@@ -175,28 +205,43 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       v["uhop_loss_trace"] = loss;
       v["uhop_delta_min_trace"] = delta;
     }
-    // Separation metrics on the partitioned set: each rank scans its rows against every
-    // part's rows in turn; the stored counts of the parts are summed.
-    if (c.m >= 2) {
-      const kernels::SeparationReport raw = kernels::separation_report_partitioned(local_memories, partition);
+    // Separation metrics on the partitioned set, as run.metrics asks: "exact", every pair once
+    // by one rank of the group, the stored counts of the parts summed; "estimate", bounds from
+    // the pairs of a seeded sample of memories with all others; "off", the variables stay
+    // missing (NaN).
+    if (c.m >= 2 && config.metrics != MetricsMode::off) {
+      const bool exact = config.metrics == MetricsMode::exact;
+      const std::vector<std::int64_t> sample =
+          exact ? std::vector<std::int64_t>{} : kernels::sample_rows(c.m, config.metrics_sample, c.memory_seed);
+      const kernels::SeparationReport raw =
+          exact ? kernels::separation_report_partitioned(local_memories, partition)
+                : kernels::separation_estimate_partitioned(local_memories, partition, sample);
       v["delta_min"] = {raw.delta_min_sphere};
       v["raw_delta_min"] = {raw.raw_delta_min};
       v["min_angle_deg"] = {raw.min_angle_deg};
       std::optional<kernels::SeparationReport> features;
       if (map) {
-        features = kernels::feature_separation_report_partitioned(local_memories, partition, map->weight, map->bias);
+        features = exact ? kernels::feature_separation_report_partitioned(local_memories, partition, map->weight,
+                                                                          map->bias)
+                         : kernels::feature_separation_estimate_partitioned(local_memories, partition, map->weight,
+                                                                            map->bias, sample);
         v["feature_delta_min"] = {features->delta_min_sphere};
         v["feature_min_angle_deg"] = {features->min_angle_deg};
       }
-      const WellSeparation ws = map ? check_well_separation(*features, SeparationSpace::sphere, c.beta)
-                                    : check_well_separation(raw, SeparationSpace::raw, c.beta);
-      std::vector<std::int64_t> stored{ws.stored_count};
-      group.sum(stored);
-      v["stored_fraction"] = {static_cast<double>(stored[0]) / static_cast<double>(c.m)};
-      // Gram tiles, each pair from both sides: 2·M²·d; with a map also its features (2·M·D·d)
-      // and their tiles (2·M²·D).
+      // The stored fraction needs every Δ_μ: an estimate knows only the sampled ones (and a
+      // capacity search reads a fraction of 1 as proof that every memory is stored).
+      if (exact) {
+        const WellSeparation ws = map ? check_well_separation(*features, SeparationSpace::sphere, c.beta)
+                                      : check_well_separation(raw, SeparationSpace::raw, c.beta);
+        std::vector<std::int64_t> stored{ws.stored_count};
+        group.sum(stored);
+        v["stored_fraction"] = {static_cast<double>(stored[0]) / static_cast<double>(c.m)};
+      }
+      // Gram tiles, each pair once: M²·d (exact) or 2·M·S·d for a sample of S; with a map also
+      // its features (2·M·D·d) and their tiles (M²·D or 2·M·S·D).
       const double m = static_cast<double>(c.m), d = static_cast<double>(c.d), dphi = static_cast<double>(c.dphi);
-      result.flops += 2.0 * m * m * d + (map ? 2.0 * m * dphi * d + 2.0 * m * m * dphi : 0.0);
+      const double gram = exact ? m * m : 2.0 * m * static_cast<double>(sample.size());  // flops per dimension
+      result.flops += gram * d + (map ? 2.0 * m * dphi * d + gram * dphi : 0.0);
     }
     const std::int64_t dim = mhm ? c.d : c.dphi;
     if (dim >= 2) {
@@ -204,20 +249,14 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       v["prop31_upper"] = {bounds::prop31_upper(c.m, dim)};
       v["theoretical_capacity"] = {static_cast<double>(prop31_capacity(dim, c.beta, std::nullopt, std::int64_t{1} << 40).capacity)};
     }
+    v.merge(code_bound_values(c.d, mhm ? 0 : c.dphi, c.m, dim, c.beta));
 
     result.phase_seconds[1] = since(phase_start);
     v["seconds_metrics"] = {result.phase_seconds[1]};
     phase_start = std::chrono::steady_clock::now();
-    // Partitioned retrieval of every query, block by block.
-    RetrievalSettings rs;
-    rs.beta = c.beta;
-    rs.separation = Separation::parse(c.sep);
-    rs.max_iterations = static_cast<int>(config.t_max);
-    rs.tolerance = config.tol;
-    rs.epsilon = config.epsilon;
-    rs.khm_scores = config.khm_scores == "raw" ? KhmScores::raw_features : KhmScores::normalized;
-    const parallel::GroupRetriever retriever(group, local_memories, first, c.m, rs, map);
-    const QueryModel query = QueryModel::parse(c.query);
+    // Partitioned retrieval of every query, block by block: the same engine as in one process.
+    const Retriever retriever(local_memories, partition, rs, map);
+    const QueryModel& query = c.query_model;
     const std::int64_t n = query_count(config, c);
     // Data queries: a seeded subset of n rows of the query set, preprocessed as the memories.
     Matrix data_queries;
@@ -250,11 +289,11 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       }
       Matrix states(b, c.d);
       if (query.kind == QueryKind::data) {
-        std::copy_n(data_queries.row(q0), b * c.d, states.data.begin());
+        std::copy_n(data_queries.row(q0), states.data.size(), states.data.begin());
       } else {
         make_queries(query, target_memories, local_targets, ids, c.query_seed, states);
       }
-      retriever.run(states, targets, target_memories,
+      retriever.run(states, targets,
                     std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
     }
     const RetrievalSummary s = summarize(outcomes, c.m);

@@ -37,20 +37,29 @@ expect_error "feature space needs a map" "needs a feature map" retrieve --M 12 -
 expect_error "bad khm space" "khm-space" retrieve --M 12 --khm-space sideways
 
 expect_json "affine map saves b" "j['settings']['bias']==True" \
-  train --d 6 --M 8 --Dphi 4 --bias --iters 20 --out "$work/affine.h5"
+  train --d 6 --M 8 --Dphi 4 --bias --iters 20 --method paper --out "$work/affine.h5"
 "$py" -c "import h5py,sys; f=h5py.File('$work/affine.h5'); sys.exit(0 if f['b'].shape==(4,) else 1)" || fail "bias dataset"
 
 expect_json "train then retrieve" \
   "j['settings']['model']=='khm' and j['uhop']['iterations']==50 and j['summary']['queries']==30" \
   retrieve --d 5 --M 10 --beta 1 --sep entmax15 --query random --random-queries 30 --t-max 20 \
-  --train-uhop --Dphi 5 --iters 50 --lr 0.05
+  --train-uhop --Dphi 5 --iters 50 --lr 0.05 --method paper
 
 for loss in per_memory as_coded; do
   expect_json "loss $loss" "j['settings']['loss']=='$loss' and j['iterations']==10" \
-    train --d 6 --M 9 --Dphi 3 --loss "$loss" --iters 10
+    train --d 6 --M 9 --Dphi 3 --loss "$loss" --iters 10 --method paper
 done
 expect_json "sgd with projection" "j['settings']['optimizer']=='sgd' and j['settings']['projection']=='unit_rows'" \
-  train --d 6 --M 9 --Dphi 3 --optimizer sgd --projection unit_rows --iters 10
+  train --d 6 --M 9 --Dphi 3 --optimizer sgd --projection unit_rows --iters 10 --method paper
+
+# The method is recorded: in the summary, and with the settings in the saved file.
+expect_json "paper method is the loop alone" \
+  "j['settings']['method']=='paper' and j['method']=='paper' and j['search_evaluations']==0 and j['min_angle_deg_paper']==j['min_angle_deg_after']" \
+  train --d 6 --M 9 --Dphi 3 --method paper --iters 10
+expect_json "search is the default" \
+  "j['settings']['method']=='search' and j['settings']['hops']==4 and j['search_evaluations']>0 and j['min_angle_deg_after']>=j['min_angle_deg_paper']" \
+  train --d 12 --M 6 --Dphi 3 --iters 10 --hops 4 --out "$work/search.h5"
+"$py" -c "import h5py,json,sys; f=h5py.File('$work/search.h5'); s=json.loads(f.attrs['hopcap_settings']); sys.exit(0 if s['settings']['method']=='search' else 1)" || fail "method attribute"
 
 # The quick-start demo runs and its two self-checks print the exact icosahedron angle.
 if "$hopcap" demo >"$work/demo.txt" 2>&1; then
@@ -61,13 +70,15 @@ else
 fi
 
 # --- bad settings --------------------------------------------------------------------------
-expect_error "Dphi 0" "D_Phi" train --M 10 --Dphi 0
+expect_error "Dphi 0" "--Dphi.*\[1, " train --M 10 --Dphi 0
 expect_error "Dphi missing" "Dphi" train --M 10
 expect_error "tau 0" "tau" train --M 10 --Dphi 3 --tau 0
 expect_error "tau negative" "tau" train --M 10 --Dphi 3 --tau -1
 expect_error "lr 0" "lr" train --M 10 --Dphi 3 --lr 0
 expect_error "bad loss" "loss" train --M 10 --Dphi 3 --loss hinge
 expect_error "bad optimizer" "optimizer" train --M 10 --Dphi 3 --optimizer lbfgs
+expect_error "bad method" "method" train --M 10 --Dphi 3 --method fast
+expect_error "negative hops" "hops" train --M 10 --Dphi 3 --hops -1
 expect_error "bad anneal" "anneal" train --M 10 --Dphi 3 --anneal 2
 expect_error "identity too wide" "identity" train --d 4 --M 10 --Dphi 8 --init identity
 expect_error "one memory" "2 memories" train --M 1 --Dphi 2

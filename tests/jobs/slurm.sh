@@ -8,7 +8,6 @@
 # Slurm and munge daemons, or without h5py.
 set -euo pipefail
 
-skip() { echo "SKIP: $*"; exit 77; }
 [[ $# -ge 1 ]] || { echo "usage: $0 HOPCAP [MPIEXEC]" >&2; exit 2; }
 hopcap="$(realpath "$1")"
 mpiexec="${2:-mpiexec}"
@@ -17,165 +16,20 @@ sbatch_script="$repo/jobs/slurm/hopcap.sbatch"
 tiny="$repo/tests/data/tiny.toml"
 py=/usr/bin/python3
 
-# The daemons live in sbin, which is not always on a test runner's PATH.
-export PATH="$PATH:/usr/sbin:/usr/local/sbin"
-[[ "$(id -u)" -eq 0 ]] || skip "starting slurmctld, slurmd and munged needs root"
-for tool in slurmctld slurmd munged sbatch scontrol squeue sinfo srun scancel; do
-  command -v "$tool" >/dev/null || skip "'$tool' not found (Debian: apt-get install slurm-wlm munge)"
-done
-"$py" -c 'import h5py' 2>/dev/null || skip "$py cannot import h5py (Debian: python3-h5py)"
-# The mpirun fallback must use the MPI that hopcap was built with.
-if [[ "$mpiexec" == */* ]]; then
-  mpi_dir="$(dirname "$mpiexec")"
-  export PATH="$mpi_dir:$PATH"
-fi
+# shellcheck source=tests/jobs/job_test_prerequisites.bash
+source "$repo/tests/jobs/job_test_prerequisites.bash"
 
-# A job running this test must not hand its own Slurm settings to the inner Slurm, nor a
-# user's hopcap job settings to the template.
-while read -r name; do unset "$name"; done < <(compgen -e | grep -E '^(SLURM|SBATCH|SRUN|SALLOC|HOPCAP)_' || true)
-
-work="$(mktemp -d /tmp/hopcap-slurm-test.XXXXXX)"
-# munged refuses a socket in a directory that not everyone may traverse.
-chmod 755 "$work"
-daemon_pids=()
-job_ids=()
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-show_logs() {
-  local log
-  for log in "$work"/*.log "$work"/submit/hopcap-*.out; do
-    [[ -f "$log" ]] || continue
-    echo "---- $(basename "$log") (last lines)"
-    tail -n 15 "$log"
-  done
-}
-
-# Stops what this test started, and only that: its jobs, then its daemons by process id.
-teardown() {
-  local status=$?
-  trap - EXIT INT TERM
-  if [[ $status -ne 0 && $status -ne 77 ]]; then show_logs; fi
-  if (( ${#job_ids[@]} > 0 )); then scancel "${job_ids[@]}" 2>/dev/null || true; fi
-  local pid
-  for pid in "${daemon_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    local alive=0
-    for pid in "${daemon_pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    (( alive )) || break
-    sleep 0.1
-  done
-  for pid in "${daemon_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-  exit "$status"
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-# ---- munge: a key of random bytes and a daemon of our own on a socket in $work
-head -c 1024 /dev/urandom >"$work/munge.key"
-chmod 600 "$work/munge.key"
-munged --socket="$work/munge.socket" --key-file="$work/munge.key" --pid-file="$work/munged.pid" \
-  --log-file="$work/munged.log" --seed-file="$work/munged.seed" </dev/null >/dev/null 2>&1 ||
-  { fail "munged did not start"; exit 1; }
-daemon_pids+=("$(cat "$work/munged.pid")")
-
-# ---- Slurm: two free loopback ports; this host as controller and as the only node
-read -r ctld_port slurmd_port < <("$py" -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
-node="$(hostname -s)"
-cpus="$(nproc)"
-(( cpus >= 2 )) || cpus=2  # 2 ranks must fit; config_overrides lets Slurm trust this number
-memory_mb=$(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1024 ))
-mkdir -p "$work/state" "$work/spool" "$work/submit"
-cat >"$work/slurm.conf" <<EOF
-ClusterName=hopcaptest
-SlurmctldHost=$node(127.0.0.1)
-SlurmctldPort=$ctld_port
-SlurmdPort=$slurmd_port
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$work/munge.socket
-StateSaveLocation=$work/state
-SlurmdSpoolDir=$work/spool
-SlurmctldPidFile=$work/slurmctld.pid
-SlurmdPidFile=$work/slurmd.pid
-SlurmctldLogFile=$work/slurmctld.log
-SlurmdLogFile=$work/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/builtin
-SchedulerParameters=sched_interval=2
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-MpiDefault=none
-ReturnToService=2
-SlurmdParameters=config_overrides
-NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory_mb State=UNKNOWN
-PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
-EOF
-export SLURM_CONF="$work/slurm.conf"
-
-# In the foreground (-D) and in the background, so that their process ids are known at once.
-slurmctld -D -i -f "$SLURM_CONF" </dev/null >>"$work/slurmctld.log" 2>&1 &
-daemon_pids+=("$!")
-slurmd -D -N "$node" -f "$SLURM_CONF" </dev/null >>"$work/slurmd.log" 2>&1 &
-daemon_pids+=("$!")
-
-node_ready=0
-for _ in $(seq 100); do
-  if [[ "$(sinfo -h -n "$node" -o %T 2>/dev/null)" == idle ]]; then node_ready=1; break; fi
-  sleep 0.2
-done
-(( node_ready )) || { fail "the Slurm node did not become idle within 20 s"; exit 1; }
-
-# ---- helpers
-job_field() { scontrol show job -o "$1" 2>/dev/null | grep -oE "(^| )$2=[^ ]*" | cut -d= -f2- || true; }
-
-# wait_job JOBID SECONDS: waits until the job has ended; prints its final state.
-wait_job() {
-  local state=""
-  for _ in $(seq $(( $2 * 5 ))); do
-    state="$(job_field "$1" JobState)"
-    case "$state" in
-      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
-        echo "$state"
-        return ;;
-    esac
-    sleep 0.2
-  done
-  echo "still ${state:-unknown} after $2 s"
-}
-
-# check_complete FILE: every grid point ok (1) or skipped (3), and the run's end_time written.
-check_complete() {
-  "$py" - "$1" <<'PY'
-import sys
-import h5py
-import numpy as np
-with h5py.File(sys.argv[1], "r") as f:
-    status = f["status"][...]
-    bad = int(np.count_nonzero((status != 1) & (status != 3)))
-    assert bad == 0, f"{bad} of {status.size} grid points neither ok nor skipped"
-    assert "end_time" in f.attrs, "no end_time attribute"
-    ended = f.attrs["end_time"]
-    ended = ended.decode() if isinstance(ended, bytes) else ended
-    print(f"{sys.argv[1]}: {status.size} grid points, all ok or skipped; ended {ended}")
-PY
-}
+# The daemons, the teardown and the job helpers (job_field, wait_job, check_complete).
+# shellcheck source=tests/jobs/single_node_slurm.bash
+source "$repo/tests/jobs/single_node_slurm.bash"
 
 # submit VARIABLE EXPORTS [ARGS...]: submits the template on 2 ranks x 1 thread with the extra
 # environment EXPORTS (NAME=VALUE,...) and ARGS; stores the job id in VARIABLE.
 submit() {
   local id
-  id="$(sbatch --parsable --ntasks=2 --cpus-per-task=1 --time=5 \
+  id="$(sbatch --parsable --ntasks=2 --cpus-per-task=1 --time=5 --mem=1G \
     --export="ALL,HOPCAP_BIN=$hopcap,HOPCAP_OUTDIR=$work/runs,$2" "$sbatch_script" "${@:3}")"
   id="${id%%;*}"
   job_ids+=("$id")

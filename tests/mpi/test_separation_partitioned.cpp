@@ -1,6 +1,9 @@
 // Separation metrics of a memory set partitioned by rows across the ranks of MPI_COMM_WORLD
-// agree with the single-process report: scalars on every rank, per-row values on their owner,
-// indices exactly (also among exact ties), and the well-separation count summed over ranks.
+// (each pair computed once, by one rank) agree bitwise with the single-process report and with the
+// naive reference twin: scalars on every rank, per-row values on their owner, indices exactly
+// (also among exact ties), and the well-separation count summed over ranks; also for
+// partitions with empty parts. The sampled estimate agrees with its single-process twin and
+// bounds the exact values.
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -16,8 +19,10 @@
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/parallel/group.hpp"
-#include "partition_support.hpp"
 #include "hopcap/uhop.hpp"
+#include "near_ties.hpp"
+#include "partition_support.hpp"
+#include "reference/metrics_ref.hpp"
 #include "hopcap/well_separation.hpp"
 
 namespace hopcap {
@@ -26,31 +31,27 @@ namespace {
 using parallel::Group;
 using test::rows_of;
 
-// Relative agreement of values computed from Gram entries formed in a different order.
-void expect_close(double got, double want, const std::string& where) {
-  if (std::isinf(want)) {
-    EXPECT_EQ(got, want) << where;
-  } else {
-    EXPECT_NEAR(got, want, 1e-13 * std::max(1.0, std::abs(want))) << where;
-  }
-}
+// Bitwise agreement: every value a report keeps is the fixed-order inner product of its pair
+// (the BLAS tiles, whose shapes follow the partition, only screen), and both reports combine
+// them by the same rules.
+void expect_identical(double got, double want, const std::string& where) { EXPECT_EQ(got, want) << where; }
 
 void expect_same_report(const kernels::SeparationReport& got, const kernels::SeparationReport& ref,
                         std::int64_t first, const std::string& where) {
   ASSERT_EQ(got.m, ref.m) << where;
   ASSERT_EQ(got.dim, ref.dim) << where;
-  expect_close(got.raw_delta_min, ref.raw_delta_min, where);
+  expect_identical(got.raw_delta_min, ref.raw_delta_min, where);
   EXPECT_EQ(got.raw_argmin, ref.raw_argmin) << where;
-  expect_close(got.max_norm, ref.max_norm, where);
-  expect_close(got.min_norm, ref.min_norm, where);
-  expect_close(got.max_cos, ref.max_cos, where);
-  expect_close(got.delta_min_sphere, ref.delta_min_sphere, where);
+  expect_identical(got.max_norm, ref.max_norm, where);
+  expect_identical(got.min_norm, ref.min_norm, where);
+  expect_identical(got.max_cos, ref.max_cos, where);
+  expect_identical(got.delta_min_sphere, ref.delta_min_sphere, where);
   EXPECT_EQ(got.closest_pair, ref.closest_pair) << where;
-  EXPECT_NEAR(got.min_angle_deg, ref.min_angle_deg, 1e-9) << where;
+  EXPECT_EQ(got.min_angle_deg, ref.min_angle_deg) << where;
   for (std::size_t i = 0; i < got.raw_delta.size(); ++i) {
     const std::size_t g = static_cast<std::size_t>(first) + i;
-    expect_close(got.raw_delta[i], ref.raw_delta[g], where + ", row " + std::to_string(g));
-    expect_close(got.row_max_cos[i], ref.row_max_cos[g], where + ", row " + std::to_string(g));
+    expect_identical(got.raw_delta[i], ref.raw_delta[g], where + ", row " + std::to_string(g));
+    expect_identical(got.row_max_cos[i], ref.row_max_cos[g], where + ", row " + std::to_string(g));
     EXPECT_EQ(got.raw_nearest[i], ref.raw_nearest[g]) << where << ", row " << g;
     EXPECT_EQ(got.nearest[i], ref.nearest[g]) << where << ", row " << g;
   }
@@ -66,12 +67,114 @@ void expect_same_on_every_rank(const Group& world, const kernels::SeparationRepo
   EXPECT_EQ(mine, root);
 }
 
+// The per-row values and indices of the naive twin (plain loops over all ordered pairs).
+void expect_matches_twin(const kernels::SeparationReport& got, const Matrix& x, std::int64_t first,
+                         const std::string& where) {
+  const ref::Separation want = ref::separation(x);
+  const double raw_scale = std::max(1.0, want.max_norm * want.max_norm);
+  const auto near = [&](double a, double b, double scale) {
+    return std::isinf(b) ? a == b : std::abs(a - b) <= 1e-13 * scale;
+  };
+  EXPECT_TRUE(near(got.raw_delta_min, want.raw_delta_min, raw_scale)) << where << ": " << got.raw_delta_min;
+  EXPECT_NEAR(got.max_cos, want.max_cos, 1e-13) << where;
+  EXPECT_NEAR(got.min_angle_deg, want.min_angle_deg, 1e-9) << where;
+  EXPECT_EQ(got.raw_argmin, want.raw_argmin) << where;
+  EXPECT_EQ(got.closest_pair, want.closest_pair) << where;
+  for (std::size_t i = 0; i < got.raw_delta.size(); ++i) {
+    const std::size_t g = static_cast<std::size_t>(first) + i;
+    EXPECT_TRUE(near(got.raw_delta[i], want.raw_delta[g], raw_scale)) << where << ", row " << g;
+    EXPECT_NEAR(got.row_max_cos[i], want.row_max_cos[g], 1e-13) << where << ", row " << g;
+    EXPECT_EQ(got.raw_nearest[i], want.raw_nearest[g]) << where << ", row " << g;
+    EXPECT_EQ(got.nearest[i], want.nearest[g]) << where << ", row " << g;
+  }
+}
+
+// A partition of m rows over the ranks with the given part sizes (summing to m).
+kernels::RowPartition partition_with(const Group& world, std::int64_t m, const std::vector<std::int64_t>& sizes) {
+  kernels::RowPartition p = world.row_partition(m);
+  p.part_first.assign(1, 0);
+  for (const std::int64_t n : sizes) p.part_first.push_back(p.part_first.back() + n);
+  p.first = p.part_first[static_cast<std::size_t>(world.rank())];
+  return p;
+}
+
+TEST(PartitionedSeparation, EachPairOnceMatchesTheTwinOnUnevenPartitions) {
+  // Parts of very different sizes, empty ones first, last and in between, so that the ring
+  // schedule's halves and skipped visitors are exercised at every rank count.
+  const Group world(MPI_COMM_WORLD);
+  const int ranks = world.size();
+  for (const std::int64_t m : {1, 2, 5, 13, 40}) {
+    std::vector<std::vector<std::int64_t>> layouts;
+    layouts.push_back(std::vector<std::int64_t>(static_cast<std::size_t>(ranks), 0));
+    layouts.back().back() = m;  // everything on the last rank
+    layouts.push_back(std::vector<std::int64_t>(static_cast<std::size_t>(ranks), 0));
+    layouts.back().front() = m;  // everything on the first rank
+    std::vector<std::int64_t> skewed(static_cast<std::size_t>(ranks), 0);
+    std::int64_t left = m;
+    for (int r = 0; r < ranks && left > 0; r += 2) {  // odd ranks empty, sizes 1, 2, 4, ...
+      const std::int64_t n = r + 2 >= ranks ? left : std::min(left, std::int64_t{1} << r);
+      skewed[static_cast<std::size_t>(r)] = n;
+      left -= n;
+    }
+    skewed.back() += left;
+    layouts.push_back(skewed);
+    for (const auto& sizes : layouts) {
+      for (const std::int64_t block : {1, 3, 512}) {
+        const Matrix memories = generate_memories(Distribution::gaussian, 4, m, 31, 0);
+        const kernels::RowPartition partition = partition_with(world, m, sizes);
+        const std::int64_t count = partition.rows_of(world.rank());
+        const kernels::SeparationReport got =
+            kernels::separation_report_partitioned(rows_of(memories, partition.first, count), partition, {block});
+        std::string where = "M = " + std::to_string(m) + ", block = " + std::to_string(block) + ", parts";
+        for (const std::int64_t n : sizes) where += " " + std::to_string(n);
+        ASSERT_EQ(static_cast<std::int64_t>(got.raw_delta.size()), count) << where;
+        expect_same_report(got, kernels::separation_report(memories, {block}), partition.first, where);
+        expect_matches_twin(got, memories, partition.first, where);
+        expect_same_on_every_rank(world, got);
+      }
+    }
+  }
+}
+
+TEST(PartitionedSeparation, EstimateMatchesItsSingleProcessTwinAndBoundsTheExactValues) {
+  const Group world(MPI_COMM_WORLD);
+  for (const std::int64_t m : {2, 3, 11, 50}) {
+    for (const std::int64_t sample_size : {std::int64_t{1}, std::int64_t{4}, m}) {
+      const Matrix memories = generate_memories(Distribution::gaussian, 5, m, 8, 0);
+      const std::vector<std::int64_t> sample = kernels::sample_rows(m, sample_size, 77);
+      const kernels::SeparationReport single =
+          kernels::separation_estimate_partitioned(memories, kernels::RowPartition::whole(m), sample, {4});
+      const kernels::SeparationReport exact = kernels::separation_report(memories);
+      std::int64_t first = 0, count = 0;
+      Group::split_rows(m, world.size(), world.rank(), first, count);
+      const kernels::SeparationReport got = kernels::separation_estimate_partitioned(
+          rows_of(memories, first, count), world.row_partition(m), sample, {4});
+      const std::string where = "M = " + std::to_string(m) + ", sample " + std::to_string(sample_size);
+      expect_same_on_every_rank(world, got);
+      // Per-row vectors: the sampled rows, on every rank; compared with the single process.
+      expect_same_report(got, single, 0, where);
+      ASSERT_EQ(got.raw_delta.size(), sample.size()) << where;
+      for (std::size_t k = 0; k < sample.size(); ++k) {
+        EXPECT_EQ(got.nearest[k], exact.nearest[static_cast<std::size_t>(sample[k])]) << where;
+      }
+      EXPECT_LE(got.max_cos, exact.max_cos + 1e-15) << where;
+      EXPECT_GE(got.raw_delta_min, exact.raw_delta_min - 1e-13 * std::max(1.0, exact.max_norm * exact.max_norm))
+          << where;
+      EXPECT_GE(got.min_angle_deg, exact.min_angle_deg - 1e-9) << where;
+      if (sample_size >= m - 1) {
+        EXPECT_EQ(got.closest_pair, exact.closest_pair) << where;
+        EXPECT_EQ(got.raw_argmin, exact.raw_argmin) << where;
+      }
+    }
+  }
+}
+
 TEST(PartitionedSeparation, MatchesTheSingleProcessReport) {
   const Group world(MPI_COMM_WORLD);
   // Awkward sizes: fewer rows than ranks, rows not divisible by the ranks, tiles smaller
   // than a rank's rows; unnormalised Gaussian memories so raw and spherical values differ.
-  for (const std::int64_t m : {1, 2, 3, 7, 37}) {
-    for (const std::int64_t block : {2, 5, 512}) {
+  for (const std::int64_t m : {1, 2, 3, 7, 37, 67}) {
+    for (const std::int64_t block : {1, 2, 5, 512}) {
       const Matrix memories = generate_memories(Distribution::gaussian, 6, m, 23, 0);
       const kernels::SeparationReport ref = kernels::separation_report(memories, {block});
       std::int64_t first = 0, count = 0;
@@ -81,8 +184,28 @@ TEST(PartitionedSeparation, MatchesTheSingleProcessReport) {
       const std::string where = "M = " + std::to_string(m) + ", block = " + std::to_string(block) +
                                 ", ranks = " + std::to_string(world.size());
       expect_same_report(got, ref, first, where);
+      expect_matches_twin(got, memories, first, where);
       expect_same_on_every_rank(world, got);
       ASSERT_EQ(static_cast<std::int64_t>(got.raw_delta.size()), count) << where;
+    }
+  }
+}
+
+TEST(PartitionedSeparation, RoundingLevelTiesNameTheSamePartnerOnEveryPartition) {
+  // The 600-cell and the E8 roots, rotated: each vector has 12 (56) partners at the same angle
+  // up to rounding, and which one wins must not depend on the tiles the partition implies.
+  const Group world(MPI_COMM_WORLD);
+  for (const Matrix& code : {test::rotated(codes::cell600()), test::rotated(codes::e8_roots())}) {
+    const std::int64_t m = code.rows;
+    for (const std::int64_t block : {1, 5, 512}) {
+      const kernels::SeparationReport ref = kernels::separation_report(code, {block});
+      std::int64_t first = 0, count = 0;
+      Group::split_rows(m, world.size(), world.rank(), first, count);
+      const kernels::SeparationReport got =
+          kernels::separation_report_partitioned(rows_of(code, first, count), world.row_partition(m), {block});
+      const std::string where = "M = " + std::to_string(m) + ", block = " + std::to_string(block);
+      expect_same_report(got, ref, first, where);
+      expect_same_on_every_rank(world, got);
     }
   }
 }

@@ -1,5 +1,6 @@
 #include "metrics_ref.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -59,18 +60,36 @@ Separation separation(const Matrix& x) {
   double min_angle = std::numbers::pi;
   for (std::int64_t mu = 0; mu < x.rows; ++mu) {
     s.max_norm = std::max(s.max_norm, std::sqrt(dot(x, mu, mu)));
-    const double delta = raw_delta_row(x, mu);
-    s.raw_delta.push_back(delta);
-    s.raw_delta_min = std::min(s.raw_delta_min, delta);
-    double best = -1.0;
+    // Strict comparisons over ν in increasing order: the smallest ν wins among exact ties.
+    double raw_best = -std::numeric_limits<double>::infinity();
+    double best = -std::numeric_limits<double>::infinity();
+    std::int64_t raw_arg = -1, arg = -1;
     for (std::int64_t nu = 0; nu < x.rows; ++nu) {
       if (nu == mu) continue;
-      best = std::max(best, dot(u, mu, nu));
+      if (dot(x, mu, nu) > raw_best) {
+        raw_best = dot(x, mu, nu);
+        raw_arg = nu;
+      }
+      if (dot(u, mu, nu) > best) {
+        best = dot(u, mu, nu);
+        arg = nu;
+      }
       min_angle = std::min(min_angle, unit_angle(u, mu, nu));
     }
-    best = std::min(best, 1.0);
+    const double delta = dot(x, mu, mu) - raw_best;
+    s.raw_delta.push_back(delta);
+    s.raw_nearest.push_back(raw_arg);
+    if (delta < s.raw_delta_min || s.raw_argmin < 0) {
+      s.raw_delta_min = delta;
+      s.raw_argmin = mu;
+    }
+    best = std::clamp(best, -1.0, 1.0);
     s.row_max_cos.push_back(best);
-    s.max_cos = std::max(s.max_cos, best);
+    s.nearest.push_back(arg);
+    if (best > s.max_cos || (mu == 0 && x.rows >= 2)) {
+      s.max_cos = best;
+      if (x.rows >= 2) s.closest_pair = {std::min(mu, arg), std::max(mu, arg)};
+    }
   }
   s.min_angle_deg = min_angle * 180.0 / std::numbers::pi;
   s.delta_min_sphere = 1.0 - s.max_cos;

@@ -2,6 +2,7 @@
 // Naive reference twins of the separation metrics (hopcap/kernels/metrics.hpp): plain double
 // loops over all ordered pairs, never optimised, used only to check the blocked kernels.
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,6 +25,12 @@ struct Separation {
   double max_cos = -1.0;            ///< s_max
   double min_angle_deg = 180.0;     ///< min over all pairs of the angle (atan2 form)
   double delta_min_sphere = 2.0;    ///< 1 − s_max
+  // Indices, the smallest among exact ties (−1 where there is no partner, M = 1).
+  std::vector<std::int64_t> raw_nearest;  ///< the ν attaining max_{ν≠μ}⟨ξ_μ,ξ_ν⟩
+  std::vector<std::int64_t> nearest;      ///< the ν attaining row_max_cos[μ]
+  std::int64_t raw_argmin = -1;           ///< smallest μ attaining raw_delta_min
+  /// The smallest μ attaining max_cos with its nearest, as (smaller, larger); −1 for M = 1.
+  std::array<std::int64_t, 2> closest_pair{-1, -1};
 };
 
 /// Every quantity above by loops over all pairs.

@@ -65,15 +65,46 @@ with h5py.File(sys.argv[1], "r") as f:
         counted += steps * (4 * m * d if model == "mhm" else 2 * (m * dphi + m * d + dphi * d))
         if model == "khm_uhop":
             counted += f["uhop_iterations"][ix] * (4 * m * m * dphi + 4 * m * dphi * d)
-        if m >= 2:  # separation metrics: raw Gram tiles, and the features' for a KHM
-            counted += 2 * m * m * d + (0 if model == "mhm" else 2 * m * dphi * d + 2 * m * m * dphi)
+        if m >= 2:  # exact separation metrics, each pair once: raw Gram tiles, and the features' for a KHM
+            counted += m * m * d + (0 if model == "mhm" else 2 * m * dphi * d + m * m * dphi)
     stored = float(f.attrs["gflops_counted"]) * 1e9
     assert abs(stored - counted) <= 1e-9 * counted, (stored, counted)
 PY
 
 # --dry-run validates and writes nothing.
-OMP_NUM_THREADS=1 "$hopcap" run "$tiny" -o "$work/dry.h5" --dry-run | grep -q "configurations to run" || fail "dry run output"
+OMP_NUM_THREADS=1 "$hopcap" run "$tiny" -o "$work/dry.h5" --dry-run >"$work/dry.txt" || fail "dry run failed"
+grep -q "configurations to run" "$work/dry.txt" || fail "dry run output: $(cat "$work/dry.txt")"
 [[ ! -e "$work/dry.h5" ]] || fail "dry run wrote a file"
+# The cost table: one row per model and a total, whose configurations add up to the plan's 24.
+"$py" - "$work/dry.txt" <<'PY' || fail "dry run cost table: $(cat "$work/dry.txt")"
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) == 5 and parts[0] in ("mhm", "khm_uhop", "total"):
+        rows[parts[0]] = [float(x) for x in parts[1:]]
+assert set(rows) == {"mhm", "khm_uhop", "total"}, rows
+assert rows["mhm"][0] + rows["khm_uhop"][0] == rows["total"][0] == 24, rows
+assert abs(rows["mhm"][1] + rows["khm_uhop"][1] - rows["total"][1]) <= 1e-3 * rows["total"][1] + 2e-3, rows
+assert all(v[2] > 0 and v[3] >= 0 for v in rows.values()), rows
+assert "core-hours" in open(sys.argv[1]).read()
+PY
+# A grid too large to plan is refused at once, not built in memory (--dry-run used to never return).
+timeout 60 "$hopcap" run "$tiny" --dry-run --set 'sweep.beta={ start = 1, stop = 2, num = 100000000 }' \
+  >/dev/null 2>"$work/err.txt"
+rc=$?
+[[ $rc -eq 2 ]] || fail "a 1e8-point range: exit $rc, expected 2"
+grep -q "4194304" "$work/err.txt" || fail "1e8-point range message: $(cat "$work/err.txt")"
+
+# A point whose memory set alone cannot fit a rank's share of the node's memory is refused
+# before any work (exit 2, one line, no file): 2^30 memories in d = 32768 are 256 TiB.
+OMP_NUM_THREADS=1 "$hopcap" run "$tiny" -o "$work/huge.h5" --set 'sweep.M=[1073741824]' --set 'sweep.d=[32768]' \
+  >/dev/null 2>"$work/err.txt"
+rc=$?
+[[ $rc -eq 2 ]] || fail "a point that cannot fit memory: exit $rc, expected 2"
+grep -q '^hopcap: error: sweep.M x sweep.d: .* GiB per rank' "$work/err.txt" || fail "cannot-fit message: $(cat "$work/err.txt")"
+[[ $(wc -l <"$work/err.txt") -eq 1 ]] || fail "cannot-fit: more than one line on stderr"
+[[ ! -e "$work/huge.h5" ]] || fail "a refused sweep left a file"
 
 # xarray and h5py open the file with named dimensions and no extra code.
 "$py" "$here/open_with_xarray.py" "$work/a.h5" || fail "xarray/h5py check"

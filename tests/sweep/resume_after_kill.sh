@@ -21,19 +21,25 @@ for attempt in 1 2 3; do
   wait "$leader" 2>/dev/null
   for _ in $(seq 50); do pgrep -f -- "$out" >/dev/null || break; sleep 0.1; done
   if [[ ! -f "$out" ]]; then
-    echo "note: attempt $attempt was killed before the file existed (after ${delay}s); resuming is not possible"
-    continue
-  fi
+    echo "note: attempt $attempt was killed before the file existed (after ${delay}s); --resume starts the run"
+  else
   "$py" - "$out" <<'PY' || fail "killed file (attempt $attempt) is not readable"
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     status = f["status"][...]
     print(f"killed file: {int((status == 1).sum())} of {status.size} grid points committed")
 PY
+  fi
   # The resumption may use other [run] settings (here the default commit interval).
   OMP_NUM_THREADS=1 run_np 2 "$tiny" -o "$out" "${longer[@]}" --resume >"$work/resume.log" 2>&1 || fail "resume failed: $(tail -5 "$work/resume.log")"
   "$py" "$here/compare_runs.py" "$work/ref.h5" "$out" 1e-12 || fail "resumed run $attempt differs from the reference"
 done
+
+# A batch job killed before its file existed is requeued with --resume: that starts the run.
+OMP_NUM_THREADS=1 run_np 2 "$tiny" -o "$work/never_started.h5" "${longer[@]}" --resume >"$work/fresh.log" 2>&1 ||
+  fail "--resume without a file: $(tail -3 "$work/fresh.log")"
+grep -q "does not exist yet; starting the run" "$work/fresh.log" || fail "--resume without a file does not say it starts"
+"$py" "$here/compare_runs.py" "$work/ref.h5" "$work/never_started.h5" 1e-12 || fail "--resume without a file differs"
 
 # A resume with another config is refused with one clear line.
 if run_np 1 "$tiny" -o "$work/ref.h5" "${longer[@]}" --resume --set sweep.seed=8 >"$work/out.txt" 2>"$work/err.txt"; then

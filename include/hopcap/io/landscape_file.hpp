@@ -29,10 +29,12 @@ struct LandscapeSnapshot {
   Landscape landscape;
 };
 
-/// Writes the snapshots (same M, grid size and maps) under a temporary name, then renames it.
+/// Writes the snapshots (same M, grid size and maps): built in memory, written under a temporary
+/// name, then renamed, so the file appears complete or not at all. An existing file is
+/// replaced only with `overwrite`, a path that is not a regular file never (ConfigError).
 /// Throws H5Error when the file cannot be written.
 void save_landscapes(const std::filesystem::path& path, const std::vector<LandscapeSnapshot>& snapshots,
                      const std::vector<std::string>& map_names, const LandscapeSettings& settings,
-                     const std::string& settings_json);
+                     const std::string& settings_json, bool overwrite = false);
 
 }  // namespace hopcap::io

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "hopcap/matrix.hpp"
 
@@ -18,7 +19,11 @@ enum class TextFormat {
               ///< integer files with a "D N 1" header scaled by 2^30 (rows normalised)
 };
 
-/// Reads a text file of vectors. `dim` is needed for Sloane's one-number-per-line files when
+/// Text files larger than this are refused: the tokenised file takes several times its size in
+/// memory, and large sets belong in IDX or HDF5 files.
+inline constexpr std::uint64_t kMaxTextFileBytes = std::uint64_t{256} << 20;
+
+/// Reads a text file of vectors (a regular file of at most kMaxTextFileBytes). `dim` is needed for Sloane's one-number-per-line files when
 /// the file name does not carry it (pack.D.N.txt); 0 means "infer".
 Matrix load_text(const std::filesystem::path& path, TextFormat format = TextFormat::automatic,
                  std::int64_t dim = 0);
@@ -29,6 +34,11 @@ Matrix load_idx(const std::filesystem::path& path);
 
 /// Reads a 1-D or 2-D numeric HDF5 dataset (rows are vectors) from `path` at `dataset`.
 Matrix load_h5(const std::filesystem::path& path, const std::string& dataset);
+
+/// Everything load_h5 checks before reading the values (file, dataset, numeric type, rank,
+/// extents), without reading them; returns (rows, columns). Throws as load_h5 does.
+std::pair<std::int64_t, std::int64_t> check_h5(const std::filesystem::path& path,
+                                               const std::string& dataset);
 
 /// Preprocessing applied after loading, in this order: seeded subset, pixel scaling, sphere.
 struct Preprocess {
@@ -50,7 +60,14 @@ struct SourceSpec {
 };
 SourceSpec parse_source_spec(std::string_view spec);
 
-/// Loads from a source spec (see parse_source_spec).
+/// Opens and checks a source once, as load_source would, so a sweep can refuse a bad source
+/// before running: text and IDX files are read and parsed in full (values discarded), HDF5
+/// datasets checked up to their extents (check_h5). Throws what load_source would. A source
+/// that passed is not read again while its file is unchanged (same inode, size and mtime).
+void check_source(std::string_view spec);
+
+/// Loads from a source spec (see parse_source_spec). Refuses (InputError) a row whose squared
+/// norm overflows a double: no retrieval on it could give a finite result.
 Matrix load_source(std::string_view spec);
 
 }  // namespace hopcap::io

@@ -74,13 +74,17 @@ SeparationReport feature_separation_report(const Matrix& x, const Matrix& weight
                                            const SeparationOptions& options = {});
 
 /// Separation report of a memory set partitioned by rows: every process passes its rows
-/// (partition.first onwards) and gets the report of the whole set, with two differences: the
-/// per-row vectors (raw_delta, raw_nearest, row_max_cos, nearest) cover its own rows only,
-/// and each Gram entry is computed once from each side of its pair, so values may differ from
-/// separation_report's in the last bit. Indices follow the same rule (the smallest among exact
-/// ties) and the scalar fields are identical on every process. Each part's rows visit every
-/// process in turn: O((M/P)·dim + block²) memory, M²·dim/P multiply-adds per process.
-/// Throws on every process alike (KernelError for a zero or non-finite row anywhere).
+/// (partition.first onwards) and gets the report of the whole set; the per-row vectors
+/// (raw_delta, raw_nearest, row_max_cos, nearest) cover its own rows only, and the scalar
+/// fields are identical on every process. Each unordered pair gets one Gram entry, used for
+/// both of its memories, as in separation_report: a process takes the pairs among its own rows
+/// (separation_report's upper-triangle tiles; with one part this is separation_report) and the
+/// pairs with about half of the other parts (ring distance below P/2, half of the pairs at
+/// P/2), while each part's rows visit the processes in turn (one broadcast each); the maxima
+/// found for a visitor's rows return to their owner by a reduction. Indices follow the same
+/// rule (the smallest among exact ties). O((M/P)·dim + M/P + block²) memory, about
+/// M²·dim/P multiply-adds per process for parts of equal size.
+/// Throws on every process alike (KernelError naming the smallest zero or non-finite row).
 SeparationReport separation_report_partitioned(const Matrix& x_local, const RowPartition& partition,
                                                const SeparationOptions& options = {});
 
@@ -88,6 +92,35 @@ SeparationReport separation_report_partitioned(const Matrix& x_local, const RowP
 SeparationReport feature_separation_report_partitioned(const Matrix& x_local, const RowPartition& partition,
                                                        const Matrix& weight, std::span<const double> bias = {},
                                                        const SeparationOptions& options = {});
+
+/// `count` distinct rows of 0..m−1, increasing, drawn uniformly (every subset equally likely)
+/// as a pure function of (m, count, seed); all rows when count ≥ m. Throws ConfigError if
+/// m < 1 or count < 1.
+std::vector<std::int64_t> sample_rows(std::int64_t m, std::int64_t count, std::uint64_t seed);
+
+/// Bounds on the separation of a partitioned memory set from the pairs that contain at least
+/// one sampled memory (`sample`: increasing row indices, the same on every process). Every
+/// sampled memory is compared with all M − 1 others, so for it Δ_μ, its nearest partners and
+/// row_max_cos are exact; the per-row vectors hold these, in the order of `sample`, on every
+/// process. The scalar fields are the exact extremes over those pairs:
+///   max_cos ≤ s_max (the closest pair containing a sampled memory), so delta_min_sphere ≥
+///   Δ_min^sphere and min_angle_deg ≥ θ_min (the angle of closest_pair, a real pair);
+///   raw_delta_min ≥ Δ_min (also over the unsampled rows' sampled partners), raw_argmin the
+///   smallest row attaining it;
+///   max_norm and min_norm are exact.
+/// A sample of all rows (or all but one) covers every pair: the report's scalars are then
+/// those of separation_report_partitioned, up to the rounding of Gram entries formed in other
+/// tiles. Cost: about 2·M·|sample|·dim flops over the group, |sample|·dim values broadcast.
+/// Throws as separation_report_partitioned, and ConfigError for an empty or unordered sample.
+SeparationReport separation_estimate_partitioned(const Matrix& x_local, const RowPartition& partition,
+                                                 std::span<const std::int64_t> sample,
+                                                 const SeparationOptions& options = {});
+
+/// The estimate of the features Φ(ξ_μ) = W ξ_μ (+ b) of the local rows.
+SeparationReport feature_separation_estimate_partitioned(const Matrix& x_local, const RowPartition& partition,
+                                                         const Matrix& weight, std::span<const double> bias,
+                                                         std::span<const std::int64_t> sample,
+                                                         const SeparationOptions& options = {});
 
 /// Angle between two non-zero vectors in radians, 2·atan2(‖û−v̂‖, ‖û+v̂‖): accurate over the
 /// whole range [0, π]. Pre: u.size() == v.size(), both with non-zero norm.

@@ -4,17 +4,27 @@
 //   MHM: x ← Ξ Sep(β Ξᵀ x)
 //   KHM: x ← Ξ Sep(β K(Ξ, x)),  K(ξ, x) = ⟨Φ̂(ξ), Φ̂(x)⟩ on normalised features (the paper), or
 //        ⟨Φ(ξ), Φ(x)⟩ on raw affine features (the official code's "mixed" variant, an option).
-// The update lies in raw pattern space in both cases. Scores and updates are GEMMs over the
-// whole block; Sep is applied row-wise with OpenMP. No MPI, no HDF5.
+// The update lies in raw pattern space in both cases.
+//
+// One engine for one process and for a group of processes: the memory set is partitioned by
+// rows (kernels::RowPartition, whose collectives the caller supplies; RowPartition::whole for
+// one process). Memories come in fixed global blocks whose size depends only on M; every part
+// holds whole blocks. Per block the scores and the update are GEMMs, and the block's partial
+// sums (normaliser, update, entmax masses, energy terms) are added exactly in 128-bit fixed
+// point, so every state and outcome is bitwise the same for any partition and thread count
+// (docs/engine.md). No MPI, no HDF5.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "hopcap/feature_map.hpp"
+#include "hopcap/kernels/row_partition.hpp"
 #include "hopcap/kernels/separation.hpp"
 #include "hopcap/matrix.hpp"
+#include "hopcap/name_table.hpp"
 
 namespace hopcap {
 
@@ -23,14 +33,20 @@ enum class KhmScores {
   raw_features,  ///< ⟨Φ(ξ), Φ(x)⟩ without normalisation (official code's variant)
 };
 
+inline constexpr NameTable kKhmScoresNames{
+    "KHM scores", std::array<Named<KhmScores>, 2>{{{KhmScores::normalized, "normalized"}, {KhmScores::raw_features, "raw"}}}};
+
 struct RetrievalSettings {
   double beta = 1.0;            ///< inverse temperature β > 0
   Separation separation{};      ///< softmax, sparsemax, entmax15 or entmax:α
   int max_iterations = 100;     ///< t_max ≥ 1
   double tolerance = 1e-10;     ///< converged when ‖x_{t+1} − x_t‖ ≤ tolerance
   double epsilon = 1e-2;        ///< retrieved when ‖x_T − ξ_target‖ ≤ ε (and argmax p = target)
-  std::int64_t block_size = 0;  ///< queries per GEMM block; 0 chooses from M (≤ ~2^24 scores)
+  std::int64_t block_size = 0;  ///< queries per block; 0 chooses from M (≤ ~2^22 scores)
   KhmScores khm_scores = KhmScores::normalized;
+  /// Memories per exact-sum block; 0 chooses from M (16 .. 1024, about M/4). Part boundaries of a
+  /// partitioned set must fall on multiples of it.
+  std::int64_t memory_block = 0;
 
   /// Throws ConfigError naming the first bad setting.
   void validate() const;
@@ -49,24 +65,34 @@ struct QueryOutcome {
 
 class Retriever {
  public:
-  /// memories: M×d (rows are ξ_μ). feature_map: absent for the MHM, present for the KHM
-  /// (input dimension d). Both are copied; the Retriever owns its data.
+  /// The memory block size the settings give for an M-row set.
+  static std::int64_t memory_block(const RetrievalSettings& settings, std::int64_t memory_count);
+
+  /// memories: M×d (rows are ξ_μ), all in this process. feature_map: absent for the MHM,
+  /// present for the KHM (input dimension d). Both are copied; the Retriever owns its data.
   Retriever(const Matrix& memories, const RetrievalSettings& settings,
             std::optional<FeatureMap> feature_map = std::nullopt);
+  /// This process's rows [partition.first, partition.first + local_memories.rows) of a
+  /// partition.total-row set; part boundaries on multiples of memory_block(settings, M). Every
+  /// process of the partition must construct it and call the same methods with the same
+  /// states (the collectives run inside); results are identical on every process.
+  Retriever(const Matrix& local_memories, kernels::RowPartition partition, const RetrievalSettings& settings,
+            std::optional<FeatureMap> feature_map = std::nullopt);
 
-  std::int64_t memory_count() const { return memories_.rows; }
+  std::int64_t memory_count() const { return partition_.total; }
+  std::int64_t local_count() const { return memories_.rows; }
   std::int64_t dim() const { return memories_.cols; }
   bool kernelized() const { return feature_map_.has_value(); }
   const RetrievalSettings& settings() const { return settings_; }
 
-  /// scores := β K(Ξ, x) for every row x of states (n×d → n×M).
+  /// scores := β K(Ξ_local, x) for every row x of states (n×d → n × local rows).
   void scores(const Matrix& states, Matrix& scores) const;
-  /// One update of every row: next := T(states); probabilities (n×M) := Sep(β K(Ξ, x)).
+  /// One update of every row: next := T(states); probabilities (n × local rows) := this
+  /// process's columns of Sep(β K(Ξ, x)).
   void step(const Matrix& states, Matrix& next, Matrix& probabilities) const;
-  /// The same update without keeping the weights, as the retrieval loop runs it: OpenMP
-  /// threads take cache-sized panels of rows and each does scores GEMM → Sep → update GEMM on
-  /// its panel (BLAS single-threaded inside), so the n×M scores never travel through memory.
-  /// Blocks with fewer rows than 2 × threads run as one multi-threaded GEMM pair instead.
+  /// The same update without keeping the weights, as the retrieval loop runs it. In one
+  /// process, OpenMP threads take panels of rows and each does scores → Sep → update on its
+  /// panel, so the n×M scores never travel through memory; next is bitwise step()'s.
   void advance(const Matrix& states, Matrix& next) const;
   /// Energy of one state: ½⟨x,x⟩ − β⁻¹Ψ*(β Ξᵀx) for the MHM;
   /// ½K(x,x) − β⁻¹Ψ*(β K(Ξ,x)) for the KHM (Ψ* = log-sum-exp for softmax).
@@ -74,23 +100,37 @@ class Retriever {
 
   /// Iterates every row of states (in: queries, out: final states) until converged or t_max,
   /// in blocks of block_size, and fills one outcome per row. targets[i] is the memory query i
-  /// aims at, or −1 for none (then distance is measured to the argmax memory).
-  void run(Matrix& states, std::span<const std::int64_t> targets,
-           std::span<QueryOutcome> outcomes) const;
+  /// aims at (global index), or −1 for none (then distance is measured to the argmax memory).
+  /// Workspaces are sized once per call; nothing is allocated inside the iterations.
+  void run(Matrix& states, std::span<const std::int64_t> targets, std::span<QueryOutcome> outcomes) const;
+
+  /// Buffers for updates of up to `rows` states, sized once (per thread where needed); an
+  /// advance() with them allocates nothing. One workspace per concurrent caller.
+  struct Workspace;
+  std::shared_ptr<Workspace> workspace(std::int64_t rows) const;
+  void advance(const Matrix& states, Matrix& next, Workspace& workspace) const;
 
  private:
   std::int64_t block_rows() const;
-  /// scores for `rows` contiguous states (row-major, d columns) into out (rows×M).
-  void scores_rows(const double* states, std::int64_t rows, double* out) const;
-  /// step() with caller-owned scratch for the scores, reused across iterations.
-  void step(const Matrix& states, Matrix& next, Matrix& probabilities, Matrix& z) const;
-  void run_block(Matrix& states, std::span<const std::int64_t> targets,
-                 std::span<QueryOutcome> outcomes) const;
+  std::int64_t panel_rows(std::int64_t n) const;
+  void panel_scores(const double* x, std::int64_t rows, double* z, double* features) const;
+  void fused_update(const double* x, std::int64_t n, double* next, Workspace& ws) const;
+  void general_update(const double* x, std::int64_t n, double* next, Workspace& ws, bool keep_scores) const;
+  void run_block(Matrix& states, std::int64_t first, std::int64_t rows, std::span<const std::int64_t> targets,
+                 std::span<QueryOutcome> outcomes, Workspace& ws) const;
+  void outcomes_of(const Matrix& states, std::int64_t first, std::int64_t rows, std::span<const std::int64_t> targets,
+                   std::span<QueryOutcome> outcomes, Workspace& ws) const;
+  void reserve_general(Workspace& ws, std::int64_t rows, bool keep_scores) const;
 
-  Matrix memories_;
+  Matrix memories_;   ///< this process's rows
+  Matrix augmented_;  ///< the same rows with a column of ones: one GEMM gives Σ w ξ and Σ w
+  kernels::RowPartition partition_;
   RetrievalSettings settings_;
   std::optional<FeatureMap> feature_map_;
-  Matrix memory_features_;  ///< M×D_Φ features of the memories (normalised if so configured)
+  Matrix memory_features_;  ///< local rows × D_Φ features of the memories (normalised if so configured)
+  std::int64_t block_ = 0;  ///< memories per exact-sum block
+  int scale_sum_ = 0;       ///< fixed-point exponent of normalisers and masses (Σ ≤ M)
+  int scale_update_ = 0;    ///< fixed-point exponent of the update (|Σ w ξ| ≤ M max|ξ|)
 };
 
 /// Aggregates over a set of outcomes.

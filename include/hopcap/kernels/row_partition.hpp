@@ -25,12 +25,17 @@ struct RowPartition {
   std::function<void(std::span<const double> local, std::span<double> all, std::int64_t row_length)> gather_rows;
   /// Copies `values` of part `root` into `values` on every process.
   std::function<void(std::span<double> values, int root)> broadcast;
+  /// Elementwise integer sum, in place: exact, so the same in any order.
+  std::function<void(std::span<std::int64_t>)> sum_integers;
 
   int parts() const { return static_cast<int>(part_first.size()) - 1; }
   std::int64_t rows_of(int p) const { return part_first[static_cast<std::size_t>(p) + 1] - part_first[static_cast<std::size_t>(p)]; }
 
   /// The one-process partition (no communication).
   static RowPartition whole(std::int64_t rows);
+  /// part_first of `total` rows over `parts` parts that hold whole blocks of `block` rows
+  /// (balanced in blocks; the last block may be shorter): the split the retrieval engine needs.
+  static std::vector<std::int64_t> block_aligned_firsts(std::int64_t total, std::int64_t block, int parts);
 };
 
 }  // namespace hopcap::kernels

@@ -9,18 +9,30 @@
 #include <string>
 #include <string_view>
 
+#include "hopcap/name_table.hpp"
+
 namespace hopcap {
 
 enum class SeparationKind { softmax, sparsemax, entmax15, entmax };
+
+/// The separation maps by name; entmax takes its alpha as a parameter.
+inline constexpr NameTable kSeparationNames{
+    "separation function", std::array<Named<SeparationKind>, 4>{{{SeparationKind::softmax, "softmax"},
+                                                                 {SeparationKind::sparsemax, "sparsemax"},
+                                                                 {SeparationKind::entmax15, "entmax15"},
+                                                                 {SeparationKind::entmax, "entmax", "entmax:ALPHA"}}}};
 
 struct Separation {
   SeparationKind kind = SeparationKind::softmax;
   double alpha = 1.0;  ///< 1 softmax, 1.5 entmax15, 2 sparsemax, any α > 1 for entmax
 
   /// "softmax" | "sparsemax" | "entmax15" | "entmax:ALPHA" (α > 1); throws ConfigError.
+  /// One map has one value: "entmax:1.5" is entmax15 and "entmax:2" sparsemax (their exact
+  /// algorithms), so equivalent spellings give the same results.
   static Separation parse(std::string_view text);
   /// The canonical text form, which parse() reads back.
   std::string name() const;
+  bool operator==(const Separation&) const = default;
   /// Entries of p above this count towards the metastable-state size: 0.01 for softmax
   /// (the paper's ε), 0 for the sparse maps.
   double metastable_threshold() const;

@@ -9,12 +9,13 @@
 //               second factor of every pair is detached, so its "gradient" reaches φ̂_μ only
 //               through the pairs ν > μ.
 //
-// Computation: features X Wᵀ as one GEMM; the Gram matrix in panels of rows (one GEMM each,
-// never M×M in memory); a log-sum-exp per panel relative to that panel's own maximum,
-// combined at the end (stable for τ down to 1e-4 and beyond); the gradient rows of a panel
-// as one more GEMM; the chain rule through the normalisation, and ∂L/∂W as a GEMM.
-// Panels are independent, run on OpenMP threads, and are combined in a fixed order, so the
-// result does not depend on the thread count.
+// Computation: the memories in fixed global blocks of rows (panel_rows, or automatic from M);
+// per block its features X Wᵀ, its Gram rows against every feature (never M×M in memory), a
+// sum of exponentials relative to the block's own maximum (stable for τ down to 1e-4 and
+// beyond), its gradient rows as one more GEMM, the chain rule through the normalisation and
+// its share of ∂L/∂W as a GEMM. Blocks run on OpenMP threads with single-threaded GEMMs and
+// their sums are exact (128-bit fixed point), so loss, s_max and gradients are bitwise the
+// same for any thread count and any row partition.
 
 #include <cstdint>
 #include <span>
@@ -57,8 +58,8 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
 
 /// The same loss and gradients over a row-partitioned memory set: every process passes its
 /// rows and gets the loss, s_max and the full ∂L/∂W, ∂L/∂b. The normalised features of all
-/// memories (M×D_Φ) are gathered on every process; the Gram matrix is formed in panels of
-/// local rows against them. With RowPartition::whole it is uhop_loss.
+/// memories (M×D_Φ) are computed on every process from the gathered memories; each block is
+/// computed by the part that holds its first row. Bitwise equal to uhop_loss for any partition.
 UhopLossValue uhop_loss_partitioned(const Matrix& x_local, const RowPartition& partition, const FeatureMap& map,
                                     const UhopLossOptions& options, Matrix* grad_weight = nullptr,
                                     std::vector<double>* grad_bias = nullptr);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "hopcap/kernels/uhop_loss.hpp"
 
@@ -36,11 +37,19 @@ class Group {
   /// The row partition of a `total`-row set over this group, as the kernels take it. The
   /// group must outlive the returned object.
   kernels::RowPartition row_partition(std::int64_t total) const;
+  /// The same with whole blocks of `block` rows per rank (RowPartition::block_aligned_firsts),
+  /// the split the retrieval engine takes; its gather follows that split.
+  kernels::RowPartition row_partition(std::int64_t total, std::int64_t block) const;
+  /// gather_rows for any split: rank r holds rows [part_first[r], part_first[r + 1]).
+  void gather_rows(std::span<const double> local, std::span<double> all, std::int64_t row_length,
+                   std::span<const std::int64_t> part_first) const;
 
   /// Rows [first, first + count) of an M-row set owned by `rank` in a balanced block split.
   static void split_rows(std::int64_t m, int size, int rank, std::int64_t& first, std::int64_t& count);
 
  private:
+  kernels::RowPartition partition_of(std::int64_t total, std::vector<std::int64_t> part_first) const;
+
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;

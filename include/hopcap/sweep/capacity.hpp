@@ -3,9 +3,9 @@
 // success (pooled over the replicas' queries) is at least 1 − δ, found by doubling M from
 // capacity.M_min, then bisecting between the last success and the first failure. The memory
 // sets of one replica are nested in M (the first M memories of one stream), so each probe adds
-// memories to the same set. Beside it: the theoretical capacity of the Prop 3.1 optimal
-// separation and the largest probed M at which the well-separation condition proves every
-// memory stored.
+// memories to the same set. Beside it: the theoretical capacities at the Prop 3.1 lower bound
+// on the optimal separation and at the strongest valid lower bound (CSW or Prop 3.1), and the
+// largest probed M at which the well-separation condition proves every memory stored.
 //
 // The search assumes success falls with M; where sampling noise makes it non-monotone, the
 // result is a largest M that passed with a larger one that failed right above it

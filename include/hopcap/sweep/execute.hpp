@@ -2,16 +2,20 @@
 // One configuration of a sweep, run by a group of ranks: the memory set (rows partitioned over
 // the group), the feature map of its model (U-Hop+ trained on the partitioned set: features
 // gathered, gradient of W summed; mini-batches assembled on every rank), separation metrics
-// on the partitioned set (each part's rows visit every rank), theory, and partitioned
+// on the partitioned set as run.metrics asks (exact: each pair once; estimate: bounds from a
+// seeded sample; off), theory, and partitioned
 // retrieval of every query. The result is a set of named values matching sweep_variables(); a configuration that fails (bad setting for
 // this point, non-finite loss, out of memory) is returned as failed with its message.
 
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "hopcap/feature_map.hpp"
+#include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/matrix.hpp"
 #include "hopcap/parallel/group.hpp"
 #include "hopcap/sweep/config.hpp"
@@ -61,6 +65,14 @@ class DatasetCache {
  private:
   std::map<std::string, Matrix> loaded_;
 };
+
+/// The retrieval settings of configuration c under config (β, separation, t_max, tol, ε,
+/// KHM scores): what execute_configuration retrieves with.
+RetrievalSettings retrieval_settings(const SweepConfig& config, const Configuration& c);
+
+/// The map seed's Gaussian map for khm_random (its fixed map) and khm_uhop (a stand-in before
+/// training), the identity for khm_identity (ConfigError when Dphi > d); none for the MHM.
+std::optional<FeatureMap> starting_feature_map(const Configuration& c);
 
 /// Every rank of the group calls this with the same configuration and gets the same status,
 /// message and values (the driver writes the group root's).

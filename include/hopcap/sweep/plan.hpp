@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hopcap/sweep/config.hpp"
+#include "hopcap/sweep/model.hpp"
 
 namespace hopcap::sweep {
 
@@ -29,6 +30,12 @@ struct Configuration {
   GridIndex index{};
   std::int64_t d = 0, m = 0, dphi = 0, replica = 0;
   double beta = 0.0;
+  // The point's values of the named axes, as parsed when the config was read, and their
+  // canonical names (the labels of the results file, of messages and of the seeds).
+  Separation separation;
+  QueryModel query_model;
+  Model kind = Model::mhm;
+  MemorySource memory_source;
   std::string sep, query, model, memories;
   double cost = 0.0;                 ///< estimated flops, for scheduling only
   std::vector<std::int64_t> shares;  ///< further grid ids that receive the same result
@@ -40,7 +47,12 @@ struct Plan {
   std::int64_t grid_size = 0;
   std::vector<Configuration> work;          ///< to run, largest estimated cost first
   std::vector<std::int64_t> filtered;       ///< grid ids excluded by the filter
+  /// Grid ids whose model cannot exist there (the identity map with D_Phi > d): recorded as
+  /// skipped with kInapplicableMessage instead of run to a certain failure.
+  std::vector<std::int64_t> inapplicable;
 };
+
+inline constexpr const char* kInapplicableMessage = "khm_identity needs Dphi <= d: not run";
 
 /// The grid and the work list. In capacity mode the M and replica axes have one entry each
 /// (M = 0 in the configurations): a capacity point searches over M and pools its replicas.
@@ -52,6 +64,9 @@ void assign_seeds(const SweepConfig& config, Configuration& c);
 
 /// Estimated flops of one configuration (for scheduling, largest first).
 double estimated_cost(const SweepConfig& config, const Configuration& c);
+
+/// The part of estimated_cost spent on the separation metrics (run.metrics).
+double estimated_metrics_cost(const SweepConfig& config, const Configuration& c);
 
 std::int64_t linear_index(const std::vector<std::int64_t>& shape, const GridIndex& index);
 GridIndex grid_index(const std::vector<std::int64_t>& shape, std::int64_t id);
