@@ -5,6 +5,7 @@
 #include "hopcap/error.hpp"
 #include "hopcap/rng.hpp"
 #include "hopcap/sizes.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
 
@@ -32,7 +33,8 @@ void generate_memory_slice(Distribution distribution, std::int64_t d, std::uint6
   }
   const double binary_value = 1.0 / std::sqrt(static_cast<double>(d));
 #pragma omp parallel for schedule(static) default(none) \
-    shared(out, distribution, d, seed, set_id, first, count, binary_value)
+    shared(out, distribution, d, seed, set_id, first, count, binary_value) \
+    if (kernels::worth_a_team(30.0 * static_cast<double>(count) * static_cast<double>(d)))  // a draw: some 30 flops
   for (std::int64_t i = 0; i < count; ++i) {
     rng::Stream stream(seed, set_id, static_cast<std::uint64_t>(first + i));
     double* x = out.data() + i * d;

@@ -9,6 +9,7 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/rng.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
 namespace {
@@ -172,7 +173,8 @@ void make_queries(const QueryModel& model, const Matrix& memories,
   bool unrepresentable_target = false;
 
 #pragma omp parallel for schedule(static) default(none) reduction(|| : unrepresentable_target) \
-    shared(model, memories, targets, query_ids, queries, n, d, query_seed, n_masked, angle)
+    shared(model, memories, targets, query_ids, queries, n, d, query_seed, n_masked, angle) \
+    if (kernels::worth_a_team(30.0 * static_cast<double>(n) * static_cast<double>(d)))  // a draw: some 30 flops
   for (std::int64_t i = 0; i < n; ++i) {
     rng::Stream stream(query_seed, static_cast<std::uint64_t>(model.kind),
                        query_ids[static_cast<std::size_t>(i)]);

@@ -14,6 +14,7 @@
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/rng.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap::uhop_search {
 namespace {
@@ -35,26 +36,10 @@ constexpr double kLocalShake = 0.6;
 constexpr double kSettleMargin = 0.2 * 3.141592653589793 / 180.0;
 constexpr double kSettleTau = 3e-5;
 
-// Runs a GEMM of the search (small: M·(d + 1)·D_Φ at most) on the calling thread alone: split
-// over threads, its tiles would follow the thread count, and so would the last bits of the
-// learned map (seen at 3 threads). A team of one is not an active region, so an OpenMP-built
-// BLAS would still open its own team of omp_get_max_threads(); setting that to one inside the
-// region (it reverts when the region ends) keeps the GEMM on this thread. A throw may not cross
-// the region; it is carried out.
-template <class Gemm>
-void on_one_thread(Gemm gemm) {
-  std::exception_ptr error;
-#pragma omp parallel num_threads(1)
-  {
-    omp_set_num_threads(1);
-    try {
-      gemm();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
-}
+// A GEMM of the search is small (M·(d + 1)·D_Φ at most) and runs on the calling thread alone
+// (kernels::on_calling_thread): split over threads, its tiles would follow the thread count,
+// and so would the last bits of the learned map (seen at 3 threads).
+using kernels::on_calling_thread;
 
 // Lower Cholesky factor of a symmetric n×n matrix in place (upper triangle zeroed); false when
 // a pivot is not clearly positive (a rank-deficient Gram matrix).
@@ -255,7 +240,7 @@ Whitening::Whitening(const Matrix& memories, bool bias) : bias_(bias) {
     // Features can be any M × D_Φ matrix: the coordinates are the features themselves, and a
     // map is recovered as Θ = P K⁻¹ A with K = A Aᵀ.
     Matrix gram(m, m);
-    on_one_thread([&] {
+    on_calling_thread([&] {
       blas::gemm_nt(m, m, n, 1.0, augmented_.data.data(), n, augmented_.data.data(), n, 0.0, gram.data.data(), m);
     });
     factor_ = factor_with_ridge(gram, &ridge);
@@ -274,7 +259,7 @@ Whitening::Whitening(const Matrix& memories, bool bias) : bias_(bias) {
   } else {
     // U = A L⁻ᵀ with Aᵀ A = L Lᵀ: orthonormal columns spanning the range of the maps.
     Matrix gram(n, n);
-    on_one_thread([&] {
+    on_calling_thread([&] {
       blas::gemm_tn(n, n, m, 1.0, augmented_.data.data(), n, augmented_.data.data(), n, 0.0, gram.data.data(), n);
     });
     factor_ = factor_with_ridge(gram, &ridge);
@@ -293,14 +278,14 @@ Matrix Whitening::to_coordinates(const FeatureMap& map) const {
   if (free_) {
     // P = Θ Aᵀ: the features (for a ridge basis, close to them; a start need not be exact).
     Matrix p(dphi, augmented_.rows);
-    on_one_thread([&] {
+    on_calling_thread([&] {
       blas::gemm_nt(dphi, augmented_.rows, n, 1.0, theta.data.data(), n, augmented_.data.data(), n, 0.0,
           p.data.data(), augmented_.rows);
     });
     return p;
   }
   Matrix p(dphi, n);  // P = Θ L
-  on_one_thread([&] {
+  on_calling_thread([&] {
     blas::gemm_nn(dphi, n, n, 1.0, theta.data.data(), n, factor_.data.data(), n, 0.0, p.data.data(), n);
   });
   return p;
@@ -316,7 +301,7 @@ FeatureMap Whitening::to_map(const Matrix& p) const {
       solve_lower(factor_, y.row(k));
       solve_upper_transposed(factor_, y.row(k));
     }
-    on_one_thread([&] {
+    on_calling_thread([&] {
       blas::gemm_nn(dphi, n, m, 1.0, y.data.data(), m, augmented_.data.data(), n, 0.0, theta.data.data(), n);
     });
   } else {
@@ -376,7 +361,7 @@ Outcome search(const Matrix& memories, std::int64_t feature_dim, bool bias, cons
     // Perturb the best code's normalised features, then project back onto the range of the
     // maps. Odd hops shake every point a little; even hops shake hard the points within 2.5 θ
     // of a random point (a local rearrangement the rest of the code need not follow).
-    on_one_thread([&] {
+    on_calling_thread([&] {
       blas::gemm_nt(m, feature_dim, r, 1.0, u.data.data(), r, best.data.data(), r, 0.0, features.data.data(),
           feature_dim);
     });
@@ -402,7 +387,7 @@ Outcome search(const Matrix& memories, std::int64_t feature_dim, bool bias, cons
       }
     }
     Matrix p(feature_dim, r);
-    on_one_thread([&] {
+    on_calling_thread([&] {
       blas::gemm_tn(feature_dim, r, m, 1.0, moved.data.data(), feature_dim, u.data.data(), r, 0.0, p.data.data(), r);
     });
     // Re-sharpen from a τ at which the loss still sees the neighbours of every point.

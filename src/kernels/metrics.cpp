@@ -13,6 +13,7 @@
 #include "hopcap/kernels/fixed_order_dot.hpp"
 #include "hopcap/rng.hpp"
 #include "hopcap/sizes.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap::kernels {
 namespace {
@@ -117,7 +118,7 @@ void scan_tile(const double* tile, std::int64_t bi, std::int64_t bj, bool diagon
                const Side& cols, const Windows& window) {
   const std::int64_t column_chunks = (bj + kColumnChunk - 1) / kColumnChunk;
   const std::int64_t dim = rows.dim;
-#pragma omp parallel
+#pragma omp parallel if (worth_a_team(4.0 * static_cast<double>(bi) * static_cast<double>(bj)))
   {
 #pragma omp for schedule(static) nowait
     for (std::int64_t r = 0; r < bi; ++r) {
@@ -376,7 +377,8 @@ Matrix features_of(const Matrix& x, const Matrix& weight, std::span<const double
   // alone, not on how many rows the part holds (M·D_Φ·d flops, small beside the M²·D_Φ pairs).
   const std::int64_t features_dim = weight.rows;
   Matrix features(x.rows, features_dim);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_a_team(2.0 * static_cast<double>(x.rows) * \
+                                                            static_cast<double>(features_dim) * static_cast<double>(x.cols)))
   for (std::int64_t i = 0; i < x.rows; ++i) {
     double* f = features.row(i);
     for (std::int64_t k = 0; k < features_dim; ++k) {

@@ -341,6 +341,12 @@ Retriever::Workspace::Thread& thread_scratch(Retriever::Workspace& ws) {
   return ws.threads[sz(omp_get_thread_num())];
 }
 
+// Flops of one retrieval update of n states against `local` memories of dimension d, roughly:
+// what decides whether its panels are worth a thread team.
+double update_work(std::int64_t n, std::int64_t local, std::int64_t d) {
+  return 2.0 * static_cast<double>(n) * static_cast<double>(local) * static_cast<double>(d + 1);
+}
+
 }  // namespace
 
 // One process: each thread runs scores → Sep → update on its panel.
@@ -355,7 +361,7 @@ void Retriever::fused_update(const double* x, std::int64_t n, double* next, Work
   const Scale sum_scale(scale_sum_), update_scale(scale_update_);
   const Fixed one = kernels::fixed::to_fixed(1.0, sum_scale);
   kernels::parallel_panels(
-      (n + panel - 1) / panel, [&ws] { return std::ref(thread_scratch(ws)); },
+      0, (n + panel - 1) / panel, update_work(n, local, d), [&ws] { return std::ref(thread_scratch(ws)); },
       [&](std::int64_t c, Workspace::Thread& t) {
         const std::int64_t first = c * panel;
         const std::int64_t rows = std::min(panel, n - first);
@@ -402,9 +408,10 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   double* w = keep_scores ? ws.w.data() : ws.z.data();
   double* row_max = ws.row_max.data();
   const auto scratch = [&ws] { return std::ref(thread_scratch(ws)); };
+  const double work = update_work(n, local, d);
 
   double flag = 0.0;
-  kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread& t) {
+  kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread& t) {
     const std::int64_t first = c * panel;
     const std::int64_t rows = std::min(panel, n - first);
     panel_scores(x + first * d, rows, z + first * local, t.features.data());
@@ -418,13 +425,13 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   partition_.max(std::span<double>(row_max, sz(n)));
 
   if (alpha == 1.0) {
-    kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread&) {
+    kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread&) {
       const std::int64_t first = c * panel;
       softmax_weights(z + first * local, w + first * local, std::min(panel, n - first), local, row_max + first);
     });
   } else {
     const Fixed one = kernels::fixed::to_fixed(1.0, sum_scale);
-    kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread&) {
+    kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread&) {
       const std::int64_t first = c * panel;
       gather_candidates(z + first * local, std::min(panel, n - first), blocks, row_max + first, am1,
                         ws.candidates.data() + first * local, ws.candidate_ends.data() + first * nb);
@@ -438,7 +445,7 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
         any = any || ws.moving[sz(i)] != 0;
       }
       if (!any) break;  // the same on every process: the brackets are
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (kernels::worth_a_team(static_cast<double>(n) * static_cast<double>(local)))
       for (std::int64_t i = 0; i < n; ++i) {
         ws.masses[sz(i)] = ws.moving[sz(i)] ? row_mass(ws.candidates.data() + i * local, ws.candidate_ends.data() + i * nb,
                                                        nb, am1, ws.mid[sz(i)], sum_scale)
@@ -449,7 +456,7 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
         if (ws.moving[sz(i)]) (ws.masses[sz(i)] >= one ? ws.lo[sz(i)] : ws.hi[sz(i)]) = ws.mid[sz(i)];
       }
     }
-    kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread&) {
+    kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread&) {
       const std::int64_t first = c * panel;
       entmax_weights(z + first * local, w + first * local, std::min(panel, n - first), local, row_max + first,
                      ws.lo.data() + first, am1);
@@ -457,7 +464,7 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   }
   std::fill_n(ws.sums.begin(), n, Fixed{0});
   std::fill_n(ws.updates.begin(), n * d, Fixed{0});
-  kernels::parallel_panels(panels, scratch, [&](std::int64_t c, Workspace::Thread& t) {
+  kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread& t) {
     const std::int64_t first = c * panel;
     accumulate(w + first * local, std::min(panel, n - first), blocks, augmented_.data.data(), d, t.update.data(),
                ws.sums.data() + first, ws.updates.data() + first * d, sum_scale, update_scale);
@@ -528,7 +535,7 @@ void Retriever::scores(const Matrix& states, Matrix& out) const {
   const std::int64_t n = states.rows;
   const std::int64_t panel = panel_rows(n);
   kernels::parallel_panels(
-      (n + panel - 1) / panel, [&ws] { return std::ref(thread_scratch(*ws)); },
+      0, (n + panel - 1) / panel, update_work(n, local_count(), dim()), [&ws] { return std::ref(thread_scratch(*ws)); },
       [&](std::int64_t c, Workspace::Thread& t) {
         const std::int64_t first = c * panel;
         panel_scores(states.row(first), std::min(panel, n - first), out.row(first), t.features.data());
@@ -657,7 +664,7 @@ void Retriever::outcomes_of(const Matrix& states, std::int64_t first, std::int64
   std::vector<double> best(sz(rows), kNegInf), best_index(sz(rows), kNegInf), dist2(sz(rows), 0.0);
   std::vector<Fixed> sums(sz(3 * rows), Fixed{0});  // metastable count, Σ p z, Σ (p − p^α)
   std::vector<std::int64_t> local_best(sz(rows), -1);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (kernels::worth_a_team(update_work(rows, local, dim())))
   for (std::int64_t i = 0; i < rows; ++i) {
     const double total = kernels::fixed::to_double(ws.sums[sz(i)], sum_inverse);
     const double* zi = ws.z.data() + i * local;

@@ -9,6 +9,7 @@
 
 #include "hopcap/error.hpp"
 #include "hopcap/kernels/exp.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
 
@@ -208,7 +209,9 @@ void separate_rows(const Separation& sep, const double* z, std::int64_t rows, st
   if (rows < 0 || cols < 1) throw KernelError("separate_rows: bad block shape");
   // A throw may not cross the OpenMP region: record the first message and rethrow after it.
   std::string error;
-#pragma omp parallel default(none) shared(sep, z, rows, cols, p, error)
+  // An exponential or a bisection per entry: some 20 flops each.
+#pragma omp parallel default(none) shared(sep, z, rows, cols, p, error) \
+    if (worth_a_team(20.0 * static_cast<double>(rows) * static_cast<double>(cols)))
   {
     std::vector<double> scratch;
 #pragma omp for schedule(static)

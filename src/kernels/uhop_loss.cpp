@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "hopcap/name_table.hpp"
 #include "hopcap/sizes.hpp"
 #include "kernels/fixed_point.hpp"
+#include "kernels/parallel_panels.hpp"
 
 namespace hopcap {
 
@@ -57,30 +59,6 @@ std::int64_t block_rows_for(std::int64_t m, std::int64_t panel_rows) {
   if (panel_rows > 0) return std::min(panel_rows, m);
   const std::int64_t rows = std::max<std::int64_t>(16, std::min(kPanelEntries / m, (m + 15) / 16));
   return std::min(rows, m);
-}
-
-// Runs body(block, scratch) for the given blocks on OpenMP threads, always inside a parallel
-// region, even for one block or one thread: an OpenMP-built BLAS then runs every GEMM on the
-// calling thread (it does inside an active region, and follows the one thread of a one-thread
-// team), so no GEMM is split over a thread-count-dependent set of tiles. A throw may not cross
-// the region; the first message is carried out as one KernelError.
-template <class MakeScratch, class Body>
-void for_blocks(std::int64_t begin, std::int64_t end, MakeScratch make_scratch, Body body) {
-  std::string error;
-#pragma omp parallel default(shared)
-  {
-    auto scratch = make_scratch();
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t b = begin; b < end; ++b) {
-      try {
-        body(b, scratch);
-      } catch (const std::exception& e) {
-#pragma omp critical(hopcap_uhop_loss_error)
-        if (error.empty()) error = e.what();
-      }
-    }
-  }
-  if (!error.empty()) throw KernelError(error);
 }
 
 // Exact sum of fixed-point values over the processes.
@@ -143,7 +121,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   const Matrix& xa = one_part ? x : gathered;
   Matrix fh(m, dphi);
   std::vector<double> norms(static_cast<std::size_t>(m));
-  for_blocks(0, blocks, [] { return 0; }, [&](std::int64_t b, int&) {
+  parallel_panels(0, blocks, 2.0 * static_cast<double>(m) * static_cast<double>(dphi) * static_cast<double>(d), [] { return 0; }, [&](std::int64_t b, int&) {
     const std::int64_t b0 = b * block, rows = block_size(b);
     Matrix xb(rows, d);
     std::copy_n(xa.row(b0), rows * d, xb.data.begin());
@@ -173,12 +151,15 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   // Gradient rows with respect to φ̂ (this process's blocks), before the block's scale factor.
   Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
   const bool grad_in_first_pass = want_grad && kind != UhopLossKind::per_memory;
+  // Flops of one pass over this process's Gram blocks.
+  const double gram_work = 2.0 * static_cast<double>((end_block - first_block) * block) * static_cast<double>(m) *
+                           static_cast<double>(dphi);
   const auto gram_buffer = [block, m] {
     return std::vector<double>(checked_size(block, m, "U-Hop+ loss: Gram block rows x M"));
   };
 
   // ---- pass 1: Gram blocks, maxima, sums (and the gradient rows where one pass suffices)
-  for_blocks(first_block, end_block, gram_buffer, [&](std::int64_t b, std::vector<double>& z) {
+  parallel_panels(first_block, end_block, gram_work, gram_buffer, [&](std::int64_t b, std::vector<double>& z) {
     const std::int64_t b0 = b * block, rows = block_size(b);
     blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(b0), dphi, fh.data.data(), dphi, 0.0, z.data(), m);
     BlockSums& bs = sums[static_cast<std::size_t>(b)];
@@ -309,7 +290,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   // ---- per_memory: a second pass, now that every row's log-sum-exp is known
   if (kind == UhopLossKind::per_memory) {
     const auto two_buffers = [&gram_buffer] { return std::pair(gram_buffer(), gram_buffer()); };
-    for_blocks(first_block, end_block, two_buffers, [&](std::int64_t b, auto& buffers) {
+    parallel_panels(first_block, end_block, 2.0 * gram_work, two_buffers, [&](std::int64_t b, auto& buffers) {
       std::vector<double>& z = buffers.first;
       std::vector<double>& scratch = buffers.second;
       const std::int64_t b0 = b * block, rows = block_size(b);
@@ -360,40 +341,42 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     std::vector<double> block_w;
     std::vector<Fixed> w, b;
   };
-  const auto gradient_scratch = [&] {
-    return GradientScratch{std::vector<double>(grad_w.size()), std::vector<Fixed>(grad_w.size(), Fixed{0}),
-                           std::vector<Fixed>(grad_b.size(), Fixed{0})};
+  // One per thread, summed after the panels: integer sums, the same in any order.
+  std::vector<GradientScratch> per_thread(static_cast<std::size_t>(std::max(1, omp_get_max_threads())));
+  const auto gradient_scratch = [&]() -> std::reference_wrapper<GradientScratch> {
+    GradientScratch& t = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
+    if (t.w.size() != grad_w.size() || t.b.size() != grad_b.size()) {
+      t = GradientScratch{std::vector<double>(grad_w.size()), std::vector<Fixed>(grad_w.size(), Fixed{0}),
+                          std::vector<Fixed>(grad_b.size(), Fixed{0})};
+    }
+    return t;
   };
-#pragma omp parallel default(shared)
-  {
-    GradientScratch t = gradient_scratch();
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t b = first_block; b < end_block; ++b) {
-      const std::int64_t b0 = b * block, rows = block_size(b);
-      for (std::int64_t mu = b0; mu < b0 + rows; ++mu) {
-        const double scale = kind == UhopLossKind::per_memory ? 1.0 / md : block_scale[static_cast<std::size_t>(b)];
-        double* g = ghat.row(mu);
-        const double* f = fh.row(mu);
-        double radial = 0.0;
-        for (std::int64_t k = 0; k < dphi; ++k) radial += f[k] * g[k];
-        const double inv_norm = scale / norms[static_cast<std::size_t>(mu)];
-        for (std::int64_t k = 0; k < dphi; ++k) g[k] = (g[k] - radial * f[k]) * inv_norm;
-      }
-      if (!grad_w.empty()) {
-        blas::gemm_tn(dphi, d, rows, 1.0, ghat.row(b0), dphi, xa.row(b0), d, 0.0, t.block_w.data(), d);
-        for (std::size_t e = 0; e < w_entries; ++e) t.w[e] += fixed::to_fixed(t.block_w[e], scale_w);
-      }
-      for (std::int64_t k = 0; k < static_cast<std::int64_t>(grad_b.size()); ++k) {
-        double s = 0.0;
-        for (std::int64_t mu = b0; mu < b0 + rows; ++mu) s += ghat(mu, k);
-        t.b[static_cast<std::size_t>(k)] += fixed::to_fixed(s, scale_b);
-      }
+  const double gradient_work =
+      2.0 * static_cast<double>((end_block - first_block) * block) * static_cast<double>(dphi) * static_cast<double>(d);
+  parallel_panels(first_block, end_block, gradient_work, gradient_scratch, [&](std::int64_t b, GradientScratch& t) {
+    const std::int64_t b0 = b * block, rows = block_size(b);
+    for (std::int64_t mu = b0; mu < b0 + rows; ++mu) {
+      const double scale = kind == UhopLossKind::per_memory ? 1.0 / md : block_scale[static_cast<std::size_t>(b)];
+      double* g = ghat.row(mu);
+      const double* f = fh.row(mu);
+      double radial = 0.0;
+      for (std::int64_t k = 0; k < dphi; ++k) radial += f[k] * g[k];
+      const double inv_norm = scale / norms[static_cast<std::size_t>(mu)];
+      for (std::int64_t k = 0; k < dphi; ++k) g[k] = (g[k] - radial * f[k]) * inv_norm;
     }
-#pragma omp critical(hopcap_uhop_loss_gradient)
-    {  // integer sums: the same in any order
-      for (std::size_t e = 0; e < grad_w.size(); ++e) grad_w[e] += t.w[e];
-      for (std::size_t e = 0; e < grad_b.size(); ++e) grad_b[e] += t.b[e];
+    if (!grad_w.empty()) {
+      blas::gemm_tn(dphi, d, rows, 1.0, ghat.row(b0), dphi, xa.row(b0), d, 0.0, t.block_w.data(), d);
+      for (std::size_t e = 0; e < w_entries; ++e) t.w[e] += fixed::to_fixed(t.block_w[e], scale_w);
     }
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(grad_b.size()); ++k) {
+      double s = 0.0;
+      for (std::int64_t mu = b0; mu < b0 + rows; ++mu) s += ghat(mu, k);
+      t.b[static_cast<std::size_t>(k)] += fixed::to_fixed(s, scale_b);
+    }
+  });
+  for (const GradientScratch& t : per_thread) {
+    for (std::size_t e = 0; e < t.w.size(); ++e) grad_w[e] += t.w[e];
+    for (std::size_t e = 0; e < t.b.size(); ++e) grad_b[e] += t.b[e];
   }
   if (grad_weight != nullptr) {
     reduce_fixed(partition, grad_w);
