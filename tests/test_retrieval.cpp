@@ -312,6 +312,47 @@ PartitionedRun run_partitioned(const Matrix& memories, const Matrix& queries, co
   return runs[0];
 }
 
+TEST(Retrieval, ThreadTeamsGiveTheBitsOfOneThread) {
+  // Work large enough for thread teams over several panels (the test above is small enough to
+  // run on the calling thread): 1, 2 and 3 threads must give the one-thread bits, however an
+  // OpenMP BLAS would split a GEMM.
+  const std::int64_t d = 24, m = 300, n = 200;
+  const Matrix memories = generate_memories(Distribution::gaussian, d, m, 43, 0);
+  std::vector<std::int64_t> targets(static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    targets[static_cast<std::size_t>(i)] = (i * 7) % m;
+    ids[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  }
+  Matrix queries(n, d);
+  make_queries(QueryModel::parse("angle:30"), memories, targets, ids, 5, queries);
+  for (const std::string& sep : kSeparations) {
+    for (int model = 0; model < 2; ++model) {
+      RetrievalSettings s;
+      s.beta = 4.0;
+      s.separation = Separation::parse(sep);
+      s.max_iterations = 6;
+      std::optional<FeatureMap> map;
+      if (model == 1) {
+        map = random_map(16, d, true, 99);
+        s.khm_scores = KhmScores::normalized;
+      }
+      const PartitionedRun one = run_partitioned(memories, queries, targets, s, map, {0, m}, 1);
+      for (int threads : {2, 3}) {
+        const PartitionedRun got = run_partitioned(memories, queries, targets, s, map, {0, m}, threads);
+        const std::string what = sep + " model " + std::to_string(model) + " threads " + std::to_string(threads);
+        EXPECT_EQ(got.next.data, one.next.data) << what;
+        EXPECT_EQ(got.states.data, one.states.data) << what;
+        for (std::size_t i = 0; i < got.outcomes.size(); ++i) {
+          EXPECT_EQ(got.outcomes[i].iterations, one.outcomes[i].iterations) << what << " query " << i;
+          EXPECT_EQ(got.outcomes[i].distance, one.outcomes[i].distance) << what << " query " << i;
+          EXPECT_EQ(got.outcomes[i].energy, one.outcomes[i].energy) << what << " query " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(Retrieval, PartitionsAndThreadsGiveBitwiseEqualStatesAndOutcomes) {
   // 29 memories in blocks of 3 (the last of 2), split into 1..5 parts of uneven, sometimes
   // empty, runs of whole blocks; 1 thread per part, and 2 for 1 and 5 parts. Every state, weight sum and
