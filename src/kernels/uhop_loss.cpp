@@ -342,14 +342,12 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     std::vector<Fixed> w, b;
   };
   // One per thread, summed after the panels: integer sums, the same in any order.
-  std::vector<GradientScratch> per_thread(static_cast<std::size_t>(std::max(1, omp_get_max_threads())));
-  const auto gradient_scratch = [&]() -> std::reference_wrapper<GradientScratch> {
-    GradientScratch& t = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
-    if (t.w.size() != grad_w.size() || t.b.size() != grad_b.size()) {
-      t = GradientScratch{std::vector<double>(grad_w.size()), std::vector<Fixed>(grad_w.size(), Fixed{0}),
-                          std::vector<Fixed>(grad_b.size(), Fixed{0})};
-    }
-    return t;
+  std::vector<GradientScratch> per_thread(
+      static_cast<std::size_t>(std::max(1, omp_get_max_threads())),
+      GradientScratch{std::vector<double>(grad_w.size()), std::vector<Fixed>(grad_w.size(), Fixed{0}),
+                      std::vector<Fixed>(grad_b.size(), Fixed{0})});
+  const auto gradient_scratch = [&per_thread] {
+    return std::ref(per_thread[static_cast<std::size_t>(omp_get_thread_num())]);
   };
   const double gradient_work =
       2.0 * static_cast<double>((end_block - first_block) * block) * static_cast<double>(dphi) * static_cast<double>(d);
