@@ -352,6 +352,19 @@ LocalNorms check_and_measure(const Matrix& x_local, const RowPartition& partitio
   return norms;
 }
 
+// A report over `rows` per-row entries of a set of m vectors of dimension dim, with the range of its norms;
+// the per-row values and extremes are filled in by the caller.
+SeparationReport report_for_rows(std::int64_t m, std::int64_t dim, const LocalNorms& norms, std::int64_t rows) {
+  SeparationReport rep;
+  rep.m = m;
+  rep.dim = dim;
+  rep.max_norm = norms.max_norm;
+  rep.min_norm = norms.min_norm;
+  rep.raw_delta.resize(idx(rows));
+  rep.row_max_cos.resize(idx(rows));
+  return rep;
+}
+
 // Row `row` of the whole set on every process, from its owner.
 std::vector<double> row_everywhere(const Matrix& x_local, const RowPartition& partition, std::int64_t row) {
   std::vector<double> v(idx(x_local.cols));
@@ -474,13 +487,7 @@ SeparationReport separation_report_partitioned(const Matrix& x_local, const RowP
   }
 
   // Per-row results of the local rows, then the global extremes with their smallest index.
-  SeparationReport rep;
-  rep.m = m;
-  rep.dim = dim;
-  rep.max_norm = norms.max_norm;
-  rep.min_norm = norms.min_norm;
-  rep.raw_delta.resize(idx(local));
-  rep.row_max_cos.resize(idx(local));
+  SeparationReport rep = report_for_rows(m, dim, norms, local);
   double local_delta_min = kInf, local_max_cos = -kInf;
   for (std::int64_t i = 0; i < local; ++i) {
     // With M = 1 the maxima stay at −∞, which yields the documented conventions: Δ = +∞ and,
@@ -597,13 +604,7 @@ SeparationReport separation_estimate_partitioned(const Matrix& x_local, const Ro
                    windows_for(dim, norms.max_norm, norms.min_norm), tile);
   reduce_best(partition, of_sample);
 
-  SeparationReport rep;
-  rep.m = m;
-  rep.dim = dim;
-  rep.max_norm = norms.max_norm;
-  rep.min_norm = norms.min_norm;
-  rep.raw_delta.resize(idx(s));
-  rep.row_max_cos.resize(idx(s));
+  SeparationReport rep = report_for_rows(m, dim, norms, s);
   rep.max_cos = -kInf;
   std::int64_t closest = -1;
   double local_delta_min = kInf;
