@@ -110,9 +110,12 @@ class Retriever {
   std::shared_ptr<Workspace> workspace(std::int64_t rows) const;
   void advance(const Matrix& states, Matrix& next, Workspace& workspace) const;
 
+  /// Rows per panel of an update of n states (from M and n only): the GEMM shapes of a step,
+  /// for the benchmarks that compare it with its floor.
+  std::int64_t panel_rows(std::int64_t n) const;
+
  private:
   std::int64_t block_rows() const;
-  std::int64_t panel_rows(std::int64_t n) const;
   void panel_scores(const double* x, std::int64_t rows, double* z, double* features) const;
   void fused_update(const double* x, std::int64_t n, double* next, Workspace& ws) const;
   void general_update(const double* x, std::int64_t n, double* next, Workspace& ws, bool keep_scores) const;

@@ -1,0 +1,135 @@
+// Google Benchmark: how close the retrieval step comes to its floor on these cores. The floor is
+// what the step cannot avoid at the shapes it uses: its GEMMs alone (scores and update, per
+// panel of queries and block of memories, panels spread over the OpenMP threads as the step
+// spreads them) plus its exponentials alone (one per score, at the vector exp's rate). Every
+// iteration times the step, the GEMMs and the exponentials one after the other, so the three
+// see the same machine; the counters are medians over the iterations.
+//   OMP_NUM_THREADS=2 build/tests/bench/bench_roofline
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "hopcap/blas.hpp"
+#include "hopcap/kernels/exp.hpp"
+#include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/memories.hpp"
+
+namespace {
+
+using hopcap::Distribution;
+using hopcap::Matrix;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The step's panels, each on one thread with its own buffers (as the step's workspace holds
+// them), and every GEMM single-threaded inside the region, as in the step.
+struct Floor {
+  std::int64_t m, d, b, panel, block;
+  const Matrix& memories;
+  std::vector<double> augmented;                 // memories with a column of ones
+  std::vector<std::vector<double>> scores, upd;  // per thread
+  const Matrix& queries;
+
+  Floor(const Matrix& mem, const Matrix& q, std::int64_t panel_rows, std::int64_t memory_block)
+      : m(mem.rows), d(mem.cols), b(q.rows), panel(panel_rows), block(memory_block), memories(mem), queries(q) {
+    augmented.resize(static_cast<std::size_t>(m * (d + 1)));
+    for (std::int64_t i = 0; i < m; ++i) {
+      std::copy_n(mem.row(i), d, augmented.data() + i * (d + 1));
+      augmented[static_cast<std::size_t>(i * (d + 1) + d)] = 1.0;
+    }
+    const int threads = omp_get_max_threads();
+    scores.assign(static_cast<std::size_t>(threads), std::vector<double>(static_cast<std::size_t>(panel * m), 0.01));
+    upd.assign(static_cast<std::size_t>(threads), std::vector<double>(static_cast<std::size_t>(panel * (d + 1))));
+  }
+
+  std::int64_t panels() const { return (b + panel - 1) / panel; }
+
+  void gemms() {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t c = 0; c < panels(); ++c) {
+      const std::int64_t rows = std::min(panel, b - c * panel);
+      double* z = scores[static_cast<std::size_t>(omp_get_thread_num())].data();
+      double* u = upd[static_cast<std::size_t>(omp_get_thread_num())].data();
+      for (std::int64_t b0 = 0; b0 < m; b0 += block) {
+        const std::int64_t s = std::min(block, m - b0);
+        hopcap::blas::gemm_nt(rows, s, d, 8.0, queries.row(c * panel), d, memories.row(b0), d, 0.0, z + b0, m);
+      }
+      for (std::int64_t b0 = 0; b0 < m; b0 += block) {
+        const std::int64_t s = std::min(block, m - b0);
+        hopcap::blas::gemm_nn(rows, d + 1, s, 1.0, z + b0, m, augmented.data() + b0 * (d + 1), d + 1, 0.0, u, d + 1);
+      }
+    }
+  }
+
+  double exps() {
+    double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : total)
+    for (std::int64_t c = 0; c < panels(); ++c) {
+      const std::int64_t rows = std::min(panel, b - c * panel);
+      double* z = scores[static_cast<std::size_t>(omp_get_thread_num())].data();
+      // Shift by the largest possible score (β·1): every argument ≤ 0, as after the row maxima.
+      for (std::int64_t i = 0; i < rows; ++i) total += hopcap::kernels::exp_shifted_sum(z + i * m, 8.0, m, z + i * m);
+    }
+    return total;
+  }
+};
+
+// Args: M, d, B (queries). Softmax at β = 8, the step `hopcap run` takes in a group of one.
+void BM_RetrievalRoofline(benchmark::State& state) {
+  const auto m = state.range(0);
+  const auto d = state.range(1);
+  const auto b = state.range(2);
+  hopcap::RetrievalSettings settings;
+  settings.beta = 8.0;
+  const Matrix memories = hopcap::generate_memories(Distribution::sphere, d, m, 1, 0);
+  const Matrix queries = hopcap::generate_memories(Distribution::sphere, d, b, 2, 0);
+  const hopcap::Retriever retriever(memories, settings);
+  const auto workspace = retriever.workspace(b);
+  Matrix next(b, d);
+  Floor floor(memories, queries, retriever.panel_rows(b), hopcap::Retriever::memory_block(settings, m));
+  std::vector<double> step_s, gemm_s, exp_s;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    retriever.advance(queries, next, *workspace);
+    benchmark::ClobberMemory();
+    step_s.push_back(seconds_since(start));
+    state.SetIterationTime(step_s.back());
+    start = Clock::now();
+    floor.gemms();
+    benchmark::ClobberMemory();
+    gemm_s.push_back(seconds_since(start));
+    start = Clock::now();
+    benchmark::DoNotOptimize(floor.exps());
+    exp_s.push_back(seconds_since(start));
+  }
+  const double step = median(step_s), gemm = median(gemm_s), exp = median(exp_s);
+  state.counters["step_ms"] = 1e3 * step;
+  state.counters["gemm_ms"] = 1e3 * gemm;
+  state.counters["exp_ms"] = 1e3 * exp;
+  state.counters["floor_fraction"] = (gemm + exp) / step;
+  state.counters["threads"] = omp_get_max_threads();
+  state.counters["panel_rows"] = static_cast<double>(floor.panel);
+  state.counters["memory_block"] = static_cast<double>(floor.block);
+}
+BENCHMARK(BM_RetrievalRoofline)
+    ->Args({4096, 64, 1024})
+    ->Args({16384, 64, 256})
+    ->Args({1024, 256, 1024})
+    ->Iterations(40)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
