@@ -51,6 +51,29 @@ inline Fixed to_fixed(double v, const Scale& s) {
 /// The fixed-point value as the nearest double, times 2^−e.
 inline double to_double(Fixed f, const Scale& inverse) { return (static_cast<double>(f) * inverse.hi) * inverse.lo; }
 
+/// Exact sums of many terms in vector registers: each term trunc(v · 2^e) is split into three
+/// signed base-2^42 digits (sign · (a·2^84 + b·2^42 + c), a, b, c in [0, 2^42)), and each digit
+/// is added into its own int64 lane. A lane holds up to kDigitTerms terms without overflow;
+/// fold_digits turns the lanes into the same Fixed that adding to_fixed of every term gives.
+inline constexpr int kDigitBits = 42;
+inline constexpr std::int64_t kDigitTerms = std::int64_t{1} << 20;
+static_assert(kDigitTerms <= (std::int64_t{1} << (62 - kDigitBits)), "a lane of kDigitTerms digits fits int64");
+
+/// high[j] += digit 2 of trunc(v[j] · 2^e), middle[j] += digit 1, low[j] += digit 0, for
+/// j < n; |v[j] · 2^e| < 2^126 and v[j] finite, as for to_fixed.
+void add_digits(const double* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
+                std::int64_t* low);
+
+/// out[j] += high[j]·2^84 + middle[j]·2^42 + low[j], then the lanes are zeroed.
+inline void fold_digits(std::int64_t n, std::int64_t* high, std::int64_t* middle, std::int64_t* low, Fixed* out) {
+  constexpr Fixed kMiddle = Fixed{1} << kDigitBits;
+  constexpr Fixed kHigh = Fixed{1} << (2 * kDigitBits);
+  for (std::int64_t j = 0; j < n; ++j) {
+    out[j] += Fixed{high[j]} * kHigh + Fixed{middle[j]} * kMiddle + Fixed{low[j]};
+    high[j] = middle[j] = low[j] = 0;
+  }
+}
+
 inline constexpr int kLimbs = 4;
 
 /// Splits values into limbs (kLimbs per value): limbs 0..2 unsigned 32-bit, limb 3 signed.

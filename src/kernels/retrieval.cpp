@@ -91,6 +91,7 @@ struct Retriever::Workspace {
     std::vector<double> z;         // panel scores, then weights (panel × local rows)
     std::vector<double> features;  // panel × D_Φ query features (KHM)
     std::vector<double> update;    // panel × d update of one memory block
+    std::vector<std::int64_t> digits;  // 3 × panel × d digit lanes of the exact update sums
     std::vector<double> candidates;            // entmax: scores within reach of the threshold
     std::vector<std::int64_t> candidate_ends;  // per row and local block: end of its candidates
     std::vector<Fixed> sums, updates;          // exact normalisers and updates of the panel
@@ -271,20 +272,33 @@ void entmax_weights(const double* z, double* w, std::int64_t rows, std::int64_t 
 }
 
 // sums += Σ_blocks fix(Σ w), updates += Σ_blocks fix(w_b Ξ_b): one GEMM per block against the
-// memories with a column of ones appended, whose last column is the block's weight sum.
+// memories with a column of ones appended, whose last column is the block's weight sum. The
+// updates gather in digit lanes (3 × rows × d int64, vectorised) and are folded into the Fixed
+// sums once per kDigitTerms blocks: the same integers as a to_fixed per entry and block.
 void accumulate(const double* w, std::int64_t rows, const Blocks& blocks, const double* augmented, std::int64_t d,
-                double* update, Fixed* sums, Fixed* updates, const Scale& sum_scale, const Scale& update_scale) {
+                double* update, std::int64_t* digits, Fixed* sums, Fixed* updates, const Scale& sum_scale,
+                const Scale& update_scale) {
   const std::int64_t width = d + 1;
+  const std::int64_t lane = rows * d;
+  std::int64_t* high = digits;
+  std::int64_t* middle = digits + lane;
+  std::int64_t* low = digits + 2 * lane;
+  std::fill_n(digits, 3 * lane, std::int64_t{0});
+  std::int64_t pending = 0;
   for (std::int64_t b0 = 0; b0 < blocks.local; b0 += blocks.block) {
     const std::int64_t s = std::min(blocks.block, blocks.local - b0);
     blas::gemm_nn(rows, width, s, 1.0, w + b0, blocks.local, augmented + b0 * width, width, 0.0, update, width);
     for (std::int64_t i = 0; i < rows; ++i) {
       const double* ui = update + i * width;
       sums[i] += kernels::fixed::to_fixed(ui[d], sum_scale);
-      Fixed* out = updates + i * d;
-      for (std::int64_t j = 0; j < d; ++j) out[j] += kernels::fixed::to_fixed(ui[j], update_scale);
+      kernels::fixed::add_digits(ui, d, update_scale, high + i * d, middle + i * d, low + i * d);
+    }
+    if (++pending == kernels::fixed::kDigitTerms) {
+      kernels::fixed::fold_digits(lane, high, middle, low, updates);
+      pending = 0;
     }
   }
+  if (pending > 0) kernels::fixed::fold_digits(lane, high, middle, low, updates);
 }
 
 void finish(std::int64_t rows, std::int64_t d, const Fixed* sums, const Fixed* updates, const Scale& sum_inverse,
@@ -385,8 +399,8 @@ void Retriever::fused_update(const double* x, std::int64_t n, double* next, Work
         }
         std::fill_n(t.sums.begin(), rows, Fixed{0});
         std::fill_n(t.updates.begin(), rows * d, Fixed{0});
-        accumulate(t.z.data(), rows, blocks, augmented_.data.data(), d, t.update.data(), t.sums.data(),
-                   t.updates.data(), sum_scale, update_scale);
+        accumulate(t.z.data(), rows, blocks, augmented_.data.data(), d, t.update.data(), t.digits.data(),
+                   t.sums.data(), t.updates.data(), sum_scale, update_scale);
         finish(rows, d, t.sums.data(), t.updates.data(), sum_scale.inverse(), update_scale.inverse(), next + first * d);
       });
 }
@@ -467,7 +481,7 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread& t) {
     const std::int64_t first = c * panel;
     accumulate(w + first * local, std::min(panel, n - first), blocks, augmented_.data.data(), d, t.update.data(),
-               ws.sums.data() + first, ws.updates.data() + first * d, sum_scale, update_scale);
+               t.digits.data(), ws.sums.data() + first, ws.updates.data() + first * d, sum_scale, update_scale);
   });
   reduce_fixed(partition_, std::span<Fixed>(ws.sums.data(), sz(n)), ws.limbs);
   if (next == nullptr) return;
@@ -493,6 +507,7 @@ std::shared_ptr<Retriever::Workspace> Retriever::workspace(std::int64_t capacity
   for (Workspace::Thread& t : ws->threads) {
     t.features.resize(sz(panel * dphi));
     t.update.resize(sz(panel * (d + 1)));
+    t.digits.resize(sz(3 * panel * d));
     if (!fused) continue;
     t.z.resize(checked_size(panel, local, "retrieval: score panel rows x M"));
     t.sums.resize(sz(panel));
