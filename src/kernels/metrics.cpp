@@ -47,12 +47,26 @@ struct Windows {
   double cos;
 };
 
-Windows windows_for(std::int64_t dim, double max_norm, double min_norm) {
+// γ_n = n·u/(1 − n·u) for unit roundoff u.
+double gamma_of(std::int64_t n, double u) {
+  const double nu = static_cast<double>(n) * u;
+  return nu / (1.0 - nu);
+}
+
+// float32 tiles: the vectors are rounded to float (relative 2⁻²⁴ per entry) and the products
+// summed in float, so an entry errs by at most γ₃₂‖a′‖‖b′‖ + (2u₃₂ + u₃₂²)‖a‖‖b‖ with
+// ‖a′‖ ≤ (1 + u₃₂)‖a‖; in the range float32_tiles requires, no product underflows or overflows.
+Windows windows_for(std::int64_t dim, double max_norm, double min_norm, bool float32_tiles) {
   const double u = std::numeric_limits<double>::epsilon() / 2.0;
-  const double du = static_cast<double>(dim + 2) * u;
-  const double gamma = du / (1.0 - du);
+  const double gamma = gamma_of(dim + 2, u);
+  double screen = gamma;  // error of a tile entry against the exact inner product, per ‖a‖‖b‖
+  if (float32_tiles) {
+    const double u32 = std::numeric_limits<float>::epsilon() / 2.0;
+    screen = gamma_of(dim + 2, u32) * (1.0 + u32) * (1.0 + u32) + 2.0 * u32 + u32 * u32;
+  }
+  const double width = 2.0 * (screen + gamma);  // tile entry and fixed-order value of a pair
   const double underflow = 4.0 * static_cast<double>(dim + 2) * std::numeric_limits<double>::denorm_min();
-  return {4.0 * gamma * max_norm, underflow, 4.0 * gamma + 16.0 * u + underflow / min_norm / min_norm};
+  return {width * max_norm, underflow, width + 16.0 * u + underflow / min_norm / min_norm};
 }
 
 // Running maxima for a run of memories: of raw inner products and of cosines, with the global
@@ -114,7 +128,8 @@ inline void keep_if_better(double value, std::int64_t j, double window, double& 
 // (rows and cols the same vectors) each unordered pair is read once from the upper triangle.
 // Where the two sides may hold the same vector (`shared`: a sample against the local rows), its
 // pair with itself is skipped.
-void scan_tile(const double* tile, std::int64_t bi, std::int64_t bj, bool diagonal, bool shared, const Side& rows,
+template <class T>
+void scan_tile(const T* tile, std::int64_t bi, std::int64_t bj, bool diagonal, bool shared, const Side& rows,
                const Side& cols, const Windows& window) {
   const std::int64_t column_chunks = (bj + kColumnChunk - 1) / kColumnChunk;
   const std::int64_t dim = rows.dim;
@@ -129,7 +144,8 @@ void scan_tile(const double* tile, std::int64_t bi, std::int64_t bj, bool diagon
       double raw_best = rows.raw[r], cos_best = rows.cos[r];
       std::int64_t raw_j = rows.raw_arg[r], cos_j = rows.cos_arg[r];
       double raw_floor = raw_best - raw_window, cos_floor = cos_best - window.cos;
-      auto offer = [&](double g, std::int64_t c) {
+      auto offer = [&](T entry, std::int64_t c) {
+        const double g = entry;
         const double scale = inv_i * cols.inv[c];
         if (!(g >= raw_floor || g * scale >= cos_floor)) return;
         const double value = fixed_order_dot(xi, cols.vec + c * dim, dim);
@@ -141,7 +157,7 @@ void scan_tile(const double* tile, std::int64_t bi, std::int64_t bj, bool diagon
       if (diagonal) {
         for (std::int64_t c = 0; c < r; ++c) offer(tile[c * bj + r], c);
       }
-      const double* g = tile + r * bj;
+      const T* g = tile + r * bj;
       if (shared) {
         for (std::int64_t c = 0; c < bj; ++c) {
           if (cols.index[c] != i) offer(g[c], c);
@@ -179,11 +195,12 @@ void scan_tile(const double* tile, std::int64_t bi, std::int64_t bj, bool diagon
         for (std::int64_t r = 0; r < bi; ++r) {
           const std::int64_t i = rows.index[r];
           const double inv_i = rows.inv[r];
-          const double* g = tile + r * bj + c_begin;
+          const T* g = tile + r * bj + c_begin;
           for (std::int64_t c = 0; c < width; ++c) {
             if (shared && index_c[c] == i) continue;
             const double scale = inv_i * inv_c[c];
-            if (!(g[c] >= raw_floor[c] || g[c] * scale >= cos_floor[c])) continue;
+            const double entry = g[c];
+            if (!(entry >= raw_floor[c] || entry * scale >= cos_floor[c])) continue;
             const double value = fixed_order_dot(cols.vec + (c_begin + c) * dim, rows.vec + r * dim, dim);
             const double cosine = value * scale;
             keep_if_better(value, i, raw_window[c], raw_best[c], raw_i[c], raw_floor[c]);
@@ -203,16 +220,16 @@ void scan_tile(const double* tile, std::int64_t bi, std::int64_t bj, bool diagon
 }
 
 // Every unordered pair among the n vectors of `all`: the upper-triangle tiles of their Gram
-// matrix, one GEMM each.
-void scan_own_pairs(std::int64_t n, std::int64_t block, const Side& all, const Windows& window,
-                    std::vector<double>& tile) {
-  const double* x = all.vec;
+// matrix, one GEMM each, on x (all's vectors, or float32 copies of them).
+template <class T>
+void scan_own_pairs(std::int64_t n, std::int64_t block, const Side& all, const T* x, const Windows& window,
+                    std::vector<T>& tile) {
   const std::int64_t dim = all.dim;
   for (std::int64_t i0 = 0; i0 < n; i0 += block) {
     const std::int64_t bi = std::min(block, n - i0);
     for (std::int64_t j0 = i0; j0 < n; j0 += block) {
       const std::int64_t bj = std::min(block, n - j0);
-      blas::gemm_nt(bi, bj, dim, 1.0, x + i0 * dim, dim, x + j0 * dim, dim, 0.0, tile.data(), bj);
+      blas::gemm_nt(bi, bj, dim, T{1}, x + i0 * dim, dim, x + j0 * dim, dim, T{0}, tile.data(), bj);
       scan_tile(tile.data(), bi, bj, i0 == j0, false, all.at(i0), all.at(j0), window);
     }
   }
@@ -220,20 +237,66 @@ void scan_own_pairs(std::int64_t n, std::int64_t block, const Side& all, const W
 
 // Every pair of a vector of xs (nx of them) with one of ys (ny): the tiles of X Yᵀ; `shared`
 // when the two may hold the same vector (then not paired with itself).
+template <class T>
 void scan_cross_pairs(std::int64_t nx, std::int64_t ny, std::int64_t block, bool shared, const Side& xs,
-                      const Side& ys, const Windows& window, std::vector<double>& tile) {
-  const double* x = xs.vec;
-  const double* y = ys.vec;
+                      const Side& ys, const T* x, const T* y, const Windows& window, std::vector<T>& tile) {
   const std::int64_t dim = xs.dim;
   for (std::int64_t i0 = 0; i0 < nx; i0 += block) {
     const std::int64_t bi = std::min(block, nx - i0);
     for (std::int64_t j0 = 0; j0 < ny; j0 += block) {
       const std::int64_t bj = std::min(block, ny - j0);
-      blas::gemm_nt(bi, bj, dim, 1.0, x + i0 * dim, dim, y + j0 * dim, dim, 0.0, tile.data(), bj);
+      blas::gemm_nt(bi, bj, dim, T{1}, x + i0 * dim, dim, y + j0 * dim, dim, T{0}, tile.data(), bj);
       scan_tile(tile.data(), bi, bj, false, shared, xs.at(i0), ys.at(j0), window);
     }
   }
 }
+
+// Where the tile GEMMs run: on the vectors themselves (float64), or on float32 copies.
+class GramTiles {
+ public:
+  GramTiles(bool float32, std::int64_t block)
+      : float32_(float32) {
+    const std::size_t entries = checked_size(block, block, "separation metrics: tile block x block");
+    if (float32_) {
+      tile32_.resize(entries);
+    } else {
+      tile64_.resize(entries);
+    }
+  }
+  bool float32() const { return float32_; }
+
+  /// What the GEMMs read for `count` vectors of dimension dim: a float32 copy, or nothing.
+  std::vector<float> gemm_copy(const double* v, std::int64_t count, std::int64_t dim) const {
+    if (!float32_) return {};
+    std::vector<float> out(checked_size(count, dim, "separation metrics: float32 rows x d"));
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = static_cast<float>(v[k]);
+    return out;
+  }
+
+  void own_pairs(std::int64_t n, std::int64_t block, const Side& all, const std::vector<float>& all32,
+                 const Windows& window) {
+    if (float32_) {
+      scan_own_pairs(n, block, all, all32.data(), window, tile32_);
+    } else {
+      scan_own_pairs(n, block, all, all.vec, window, tile64_);
+    }
+  }
+
+  /// xs and ys from their first rows; x32 and y32 the float32 copies from the same rows.
+  void cross_pairs(std::int64_t nx, std::int64_t ny, std::int64_t block, bool shared, const Side& xs, const Side& ys,
+                   const float* x32, const float* y32, const Windows& window) {
+    if (float32_) {
+      scan_cross_pairs(nx, ny, block, shared, xs, ys, x32, y32, window, tile32_);
+    } else {
+      scan_cross_pairs(nx, ny, block, shared, xs, ys, xs.vec, ys.vec, window, tile64_);
+    }
+  }
+
+ private:
+  bool float32_;
+  std::vector<double> tile64_;
+  std::vector<float> tile32_;
+};
 
 // Partial maxima of the same vectors held by every process (−∞ where a process saw no partner)
 // become the maxima over all of them, the smallest index among exact ties, on every process.
@@ -305,7 +368,16 @@ struct LocalNorms {
   std::vector<double> sq, inv;
   std::vector<std::int64_t> index;  // global index of every local row
   double max_norm = 0.0, min_norm = kInf;
+  /// Every non-zero |entry| of the whole set in [2^-50, 2^50]: float32 products and their sums
+  /// (dim < 2^24) neither overflow nor underflow there.
+  bool float32_range = false;
 };
+
+// Far inside float32's normal range: products of two entries stay above 2^-126 and sums of
+// up to 2^24 of them below 2^128.
+constexpr double kFloat32Smallest = 0x1p-50;
+constexpr double kFloat32Largest = 0x1p50;
+constexpr std::int64_t kFloat32MaxDim = std::int64_t{1} << 20;
 
 LocalNorms check_and_measure(const Matrix& x_local, const RowPartition& partition, const SeparationOptions& options) {
   require(options.block >= 1, "separation block size must be >= 1, got " + std::to_string(options.block));
@@ -325,6 +397,12 @@ LocalNorms check_and_measure(const Matrix& x_local, const RowPartition& partitio
   norms.index.resize(idx(local));
   std::iota(norms.index.begin(), norms.index.end(), partition.first);
   double bad = -kInf, bad_norm = 0.0;
+  double largest = 0.0, smallest = kInf;  // of the non-zero |entries|
+  for (const double e : x_local.data) {
+    const double a = std::fabs(e);
+    if (a > largest) largest = a;
+    if (a > 0.0 && a < smallest) smallest = a;
+  }
   for (std::int64_t i = local - 1; i >= 0; --i) {
     const double s = sum_of_squares(x_local.row_span(i));
     const double n = std::sqrt(s);
@@ -338,8 +416,11 @@ LocalNorms check_and_measure(const Matrix& x_local, const RowPartition& partitio
     norms.max_norm = std::max(norms.max_norm, n);
     norms.min_norm = std::min(norms.min_norm, n);
   }
-  std::vector<double> reduced{bad, norms.max_norm, -norms.min_norm, static_cast<double>(dim), -static_cast<double>(dim)};
+  std::vector<double> reduced{bad,       norms.max_norm, -norms.min_norm, static_cast<double>(dim), -static_cast<double>(dim),
+                              largest, -smallest};
   partition.max(reduced);
+  norms.float32_range = options.float32_tiles && dim <= kFloat32MaxDim && reduced[5] <= kFloat32Largest &&
+                        -reduced[6] >= kFloat32Smallest;
   if (reduced[3] != -reduced[4]) throw KernelError("separation metrics: the parts have different dimensions");
   if (reduced[0] > -kInf) {
     const bool mine = reduced[0] == bad;
@@ -452,10 +533,11 @@ SeparationReport separation_report_partitioned(const Matrix& x_local, const RowP
   // one process (`assignment`). A visitor's partial maxima return to its owner by a reduction.
   RowBest mine(local);
   const Side mine_side = side_of(mine, norms.inv, norms.index, x_local.data.data(), dim);
-  const Windows window = windows_for(dim, norms.max_norm, norms.min_norm);
+  const Windows window = windows_for(dim, norms.max_norm, norms.min_norm, norms.float32_range);
   const std::int64_t block = std::min(options.block, m);
-  std::vector<double> tile(checked_size(block, block, "separation metrics: tile block x block"));
-  scan_own_pairs(local, block, mine_side, window, tile);
+  GramTiles tiles(norms.float32_range, block);
+  const std::vector<float> mine32 = tiles.gemm_copy(x_local.data.data(), local, dim);
+  tiles.own_pairs(local, block, mine_side, mine32, window);
   std::vector<double> visitor, visitor_inv;
   std::vector<std::int64_t> visitor_index;
   for (int q = 0; q < partition.parts(); ++q) {
@@ -479,8 +561,10 @@ SeparationReport separation_report_partitioned(const Matrix& x_local, const RowP
         visitor_index[idx(j)] = partition.part_first[idx(q)] + j;
       }
       const Side visiting_side = side_of(visiting, visitor_inv, visitor_index, visitor.data(), dim);
-      scan_cross_pairs(a.row_end - a.row_begin, a.col_end - a.col_begin, block, false, mine_side.at(a.row_begin),
-                       visiting_side.at(a.col_begin), window, tile);
+      const std::vector<float> visitor32 = tiles.gemm_copy(visitor.data(), rows, dim);
+      tiles.cross_pairs(a.row_end - a.row_begin, a.col_end - a.col_begin, block, false, mine_side.at(a.row_begin),
+                        visiting_side.at(a.col_begin), tiles.float32() ? mine32.data() + a.row_begin * dim : nullptr,
+                        tiles.float32() ? visitor32.data() + a.col_begin * dim : nullptr, window);
     }
     reduce_best(partition, visiting);
     if (q == partition.part) merge_best(visiting, mine);
@@ -598,10 +682,12 @@ SeparationReport separation_estimate_partitioned(const Matrix& x_local, const Ro
   // maxima over all M − 1 partners.
   RowBest mine(local), of_sample(s);
   const std::int64_t block = std::min(options.block, m);
-  std::vector<double> tile(checked_size(block, block, "separation metrics: tile block x block"));
-  scan_cross_pairs(local, s, block, true, side_of(mine, norms.inv, norms.index, x_local.data.data(), dim),
-                   side_of(of_sample, sampled_inv, sampled_index, sampled.data(), dim),
-                   windows_for(dim, norms.max_norm, norms.min_norm), tile);
+  GramTiles tiles(norms.float32_range, block);
+  const std::vector<float> mine32 = tiles.gemm_copy(x_local.data.data(), local, dim);
+  const std::vector<float> sampled32 = tiles.gemm_copy(sampled.data(), s, dim);
+  tiles.cross_pairs(local, s, block, true, side_of(mine, norms.inv, norms.index, x_local.data.data(), dim),
+                    side_of(of_sample, sampled_inv, sampled_index, sampled.data(), dim), mine32.data(),
+                    sampled32.data(), windows_for(dim, norms.max_norm, norms.min_norm, norms.float32_range));
   reduce_best(partition, of_sample);
 
   SeparationReport rep = report_for_rows(m, dim, norms, s);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hopcap/codes.hpp"
@@ -206,6 +207,41 @@ TEST(PartitionedSeparation, RoundingLevelTiesNameTheSamePartnerOnEveryPartition)
       const std::string where = "M = " + std::to_string(m) + ", block = " + std::to_string(block);
       expect_same_report(got, ref, first, where);
       expect_same_on_every_rank(world, got);
+    }
+  }
+}
+
+// float32 tiles only screen: every kept value is still the float64 fixed-order one, so the
+// partitioned report with float32 tiles is bitwise the single-process float64 report, also on
+// rounding-level ties and for a set whose entries float32 cannot hold (then float64 tiles).
+TEST(PartitionedSeparation, Float32TilesGiveTheFloat64ReportOnEveryPartition) {
+  const Group world(MPI_COMM_WORLD);
+  Matrix huge = generate_memories(Distribution::gaussian, 5, 40, 31, 0);
+  for (double& e : huge.data) e *= 1e30;
+  const std::vector<std::pair<std::string, Matrix>> sets{
+      {"gaussian d=6", generate_memories(Distribution::gaussian, 6, 67, 23, 0)},
+      {"rotated 600-cell", test::rotated(codes::cell600())},
+      {"rotated E8 roots", test::rotated(codes::e8_roots())},
+      {"entries of 1e30", huge}};
+  for (const auto& [name, x] : sets) {
+    const std::int64_t m = x.rows;
+    for (const std::int64_t block : {1, 5, 512}) {
+      const kernels::SeparationReport ref = kernels::separation_report(x, {block});
+      std::int64_t first = 0, count = 0;
+      Group::split_rows(m, world.size(), world.rank(), first, count);
+      kernels::SeparationOptions single{block};
+      single.float32_tiles = true;
+      const kernels::SeparationReport got =
+          kernels::separation_report_partitioned(rows_of(x, first, count), world.row_partition(m), single);
+      const std::string where = name + ", block = " + std::to_string(block);
+      expect_same_report(got, ref, first, where);
+      expect_same_on_every_rank(world, got);
+      const std::vector<std::int64_t> sample = kernels::sample_rows(m, 9, 5);
+      const kernels::SeparationReport est_ref =
+          kernels::separation_estimate_partitioned(x, kernels::RowPartition::whole(m), sample, {block});
+      const kernels::SeparationReport est = kernels::separation_estimate_partitioned(
+          rows_of(x, first, count), world.row_partition(m), sample, single);
+      expect_same_report(est, est_ref, 0, where + ", estimate");
     }
   }
 }
