@@ -1,4 +1,4 @@
-// Separation metrics with float32 Gram tiles (SeparationOptions::float32_tiles): the tiles only
+// Separation metrics with float32 Gram tiles (SeparationOptions::float32_tiles, the default): the tiles only
 // screen and every kept value is the float64 fixed-order inner product, so the report must be
 // bitwise the float64 one — on random sets at awkward tile sizes, on codes whose exact ties are
 // rounding-level near-ties (far below float32's resolution), on pairs closer than float32 can
@@ -43,6 +43,12 @@ SeparationOptions float32_tiles(std::int64_t block) {
   return o;
 }
 
+SeparationOptions float64_tiles(std::int64_t block) {
+  SeparationOptions o{block};
+  o.float32_tiles = false;
+  return o;
+}
+
 // Pairs of rows 10⁻⁹ apart in angle, and rows at every scale from 10⁻¹² to 10¹²: float32 rounds
 // their Gram entries by far more than the gaps that decide the nearest partners.
 Matrix close_pairs_at_many_scales() {
@@ -78,7 +84,7 @@ TEST(SeparationFloat32, TilesGiveTheFloat64ReportBitwise) {
   for (const auto& [name, x] : test_sets()) {
     for (const std::int64_t block : {1, 2, 7, 64, 512}) {
       const std::string where = name + ", block " + std::to_string(block);
-      const SeparationReport want = kernels::separation_report(x, {block});
+      const SeparationReport want = kernels::separation_report(x, float64_tiles(block));
       expect_same(kernels::separation_report(x, float32_tiles(block)), want, where);
     }
   }
@@ -103,11 +109,12 @@ TEST(SeparationFloat32, FeatureReportAndEstimateGiveTheFloat64Ones) {
   for (const std::int64_t block : {3, 512}) {
     const std::string where = "block " + std::to_string(block);
     expect_same(kernels::feature_separation_report(x, w, bias, float32_tiles(block)),
-                kernels::feature_separation_report(x, w, bias, {block}), where + ", features");
+                kernels::feature_separation_report(x, w, bias, float64_tiles(block)), where + ", features");
     const std::vector<std::int64_t> sample = kernels::sample_rows(x.rows, 10, 3);
     expect_same(kernels::separation_estimate_partitioned(x, kernels::RowPartition::whole(x.rows), sample,
                                                          float32_tiles(block)),
-                kernels::separation_estimate_partitioned(x, kernels::RowPartition::whole(x.rows), sample, {block}),
+                kernels::separation_estimate_partitioned(x, kernels::RowPartition::whole(x.rows), sample,
+                                                         float64_tiles(block)),
                 where + ", estimate");
   }
 }

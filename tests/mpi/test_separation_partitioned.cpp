@@ -226,7 +226,9 @@ TEST(PartitionedSeparation, Float32TilesGiveTheFloat64ReportOnEveryPartition) {
   for (const auto& [name, x] : sets) {
     const std::int64_t m = x.rows;
     for (const std::int64_t block : {1, 5, 512}) {
-      const kernels::SeparationReport ref = kernels::separation_report(x, {block});
+      kernels::SeparationOptions double_tiles{block};
+      double_tiles.float32_tiles = false;
+      const kernels::SeparationReport ref = kernels::separation_report(x, double_tiles);
       std::int64_t first = 0, count = 0;
       Group::split_rows(m, world.size(), world.rank(), first, count);
       kernels::SeparationOptions single{block};
@@ -238,7 +240,7 @@ TEST(PartitionedSeparation, Float32TilesGiveTheFloat64ReportOnEveryPartition) {
       expect_same_on_every_rank(world, got);
       const std::vector<std::int64_t> sample = kernels::sample_rows(m, 9, 5);
       const kernels::SeparationReport est_ref =
-          kernels::separation_estimate_partitioned(x, kernels::RowPartition::whole(m), sample, {block});
+          kernels::separation_estimate_partitioned(x, kernels::RowPartition::whole(m), sample, double_tiles);
       const kernels::SeparationReport est = kernels::separation_estimate_partitioned(
           rows_of(x, first, count), world.row_partition(m), sample, single);
       expect_same_report(est, est_ref, 0, where + ", estimate");
