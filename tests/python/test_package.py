@@ -210,6 +210,77 @@ class Capacity(unittest.TestCase):
         self.assertEqual(result.attrs["delta"], hopcap.default_delta(ds))
 
 
+class PerReplica(unittest.TestCase):
+    """Capacity files searched per replica, and files of one experiment combined along model."""
+
+    @classmethod
+    def setUpClass(cls):
+        common = ("capacity.enabled=true", "capacity.per_replica=true", "capacity.M_min=2", "capacity.M_max=32",
+                  "sweep.Dphi=[2,4]", "sweep.beta=[8.0]", 'sweep.sep=["softmax"]', 'sweep.query=["feature_angle:20"]')
+        cls.baselines = run_sweep("baselines", *common, 'sweep.model=["khm_random","mhm"]', "sweep.replicas=3")
+        cls.learned = run_sweep("learned", *common, 'sweep.model=["khm_identity"]', "sweep.replicas=1")
+
+    def test_a_replica_axis_and_the_spread_over_it(self):
+        self.assertEqual(raw_axes(self.baselines)[-1], "replica")
+        result = hopcap.capacity(hopcap.open_run(self.baselines))
+        self.assertIn("replica", result["capacity"].dims)
+        from hopcap.capacity import over_replicas
+        pooled = over_replicas(result)
+        cap, status = raw(self.baselines, "capacity"), raw(self.baselines, "status")
+        cap = np.where(status == 1, cap, np.nan)
+        axes = raw_axes(self.baselines)[:-1]  # the file's axes but replica, in file order
+
+        def as_file(name):
+            return pooled[name].transpose(*axes).values
+
+        np.testing.assert_allclose(as_file("capacity"), np.nanmean(cap, axis=-1))
+        np.testing.assert_array_equal(as_file("capacity_low"), np.nanmin(cap, axis=-1))
+        np.testing.assert_array_equal(as_file("capacity_high"), np.nanmax(cap, axis=-1))
+        # The bounds' angle: the smallest code angle over the replicas, KHMs only.
+        angle = np.where(status == 1, raw(self.baselines, "min_angle_at_capacity_deg"), np.nan)
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in raw(self.baselines, "model")]
+        got = as_file("angle_deg")
+        khm = models.index("khm_random")
+        np.testing.assert_array_equal(got[:, :, :, :, :, khm], np.nanmin(angle, axis=-1)[:, :, :, :, :, khm])
+        self.assertTrue(np.isnan(got[:, :, :, :, :, models.index("mhm")]).all())
+
+    def test_files_of_one_experiment_combine_along_model(self):
+        ds = hopcap.open_runs([self.learned, self.baselines])
+        self.assertEqual(sorted(str(m) for m in ds["model"].values), ["khm_identity", "khm_random", "mhm"])
+        self.assertEqual(ds.sizes["replica"], 3)
+        learned = ds.sel(model="khm_identity")
+        self.assertTrue((learned["status"].sel(replica=[1, 2]) == 0).all())
+        alone = hopcap.open_run(self.learned)
+        np.testing.assert_array_equal(learned["capacity"].sel(replica=0).values,
+                                      alone["capacity"].sel(model="khm_identity", replica=0).values)
+        with self.assertRaisesRegex(hopcap.RunFileError, "differ in axis query|combine along model"):
+            hopcap.open_runs([self.learned, CAPACITY])
+        with self.assertRaisesRegex(hopcap.RunFileError, "a model appears in two"):
+            hopcap.open_runs([self.baselines, self.baselines])
+
+    def test_the_capacity_figure_draws_the_spread_and_no_point_above_its_bound(self):
+        ds = hopcap.open_runs([self.learned, self.baselines])
+        fig = figures.capacity_vs_dphi(ds, binary=HOPCAP, notes=[])
+        caption = hopcap.caption_of(fig)
+        self.assertIn("per replica (3 replicas)", caption.replace("Series searched ", ""))
+        bars = [c for ax in fig.axes for c in ax.collections if type(c).__name__ == "LineCollection"]
+        self.assertTrue(bars, "no error bars drawn")
+        if hopcap.bounds.has_bounds_command(HOPCAP):
+            self.assertIn("measured smallest feature angle", caption)
+            self.assertEqual(fig.hopcap_above_upper, 0)
+
+    def test_make_figures_of_several_files_records_them_all(self):
+        out = WORK / "combined"
+        results = hopcap.make_figures([self.learned, self.baselines], out, binary=HOPCAP)
+        self.assertIn("capacity_vs_dphi", {r.name for r in results if r.paths})
+        manifest = (out / "hopcap_figures.json").read_text(encoding="utf-8")
+        self.assertIn(f"{self.learned.resolve()} + {self.baselines.resolve()}", manifest)
+        linked = hopcap.drawn_figures([self.learned, self.baselines], out)
+        self.assertTrue(any(r.paths for r in linked))
+        # The same folder is not the figures of one of the files alone.
+        self.assertFalse(any(r.paths for r in hopcap.drawn_figures(self.baselines, out)))
+
+
 class Bounds(unittest.TestCase):
     def test_binary_search_order(self):
         saved = os.environ.get("HOPCAP")
