@@ -3,7 +3,9 @@
 // against the angle they were asked for.
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -130,6 +132,27 @@ TEST(QueryTargetAngles, AZeroRowHasNoAngleAndShapesMustAgree) {
   const FeatureMap wrong = gaussian_map(2, 5, 3, false);
   std::vector<double> out(3);
   EXPECT_THROW(kernels::query_target_angles_deg(queries, targets, &wrong, out), KernelError);
+}
+
+TEST(QueryTargetAngles, TheSameBitsAtOneAndTwoThreads) {
+  // Work well above a thread team's threshold, so that two threads do split the rows.
+  const std::int64_t n = 700, d = 40, dphi = 12;
+  const Matrix memories = gaussian_matrix(n, d, 14);
+  const FeatureMap map = gaussian_map(dphi, d, 15, true);
+  const Aimed a = aim(memories, n);
+  const int saved = omp_get_max_threads();
+  std::vector<std::vector<double>> angles;
+  std::vector<std::vector<double>> queries;
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    Matrix q(n, d);
+    make_queries(QueryModel::parse("feature_angle:7"), memories, a.targets, a.ids, 6, q, &map);
+    queries.push_back(q.data);
+    angles.push_back(kernel_angles(q, a.target_rows, &map));
+  }
+  omp_set_num_threads(std::max(1, saved));
+  EXPECT_EQ(queries[0], queries[1]);
+  EXPECT_EQ(angles[0], angles[1]);
 }
 
 TEST(AngleSummary, MedianMeanAndMaxOfKnownSetsIgnoringNaN) {
