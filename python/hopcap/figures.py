@@ -195,7 +195,8 @@ def capacity_vs_dphi(ds, delta=None, theta_deg=None, binary=None, notes=None):
                     "optimal separation. ")
     if bounds_drawn:
         where = (f"at θ = {theta_deg:g}° (chosen)" if theta_deg is not None else
-                 "at the measured smallest feature angle of the learned code at M = M* (each point its own angle)")
+                 "at the measured smallest feature angle of the learned code at M = M* (each point its own angle"
+                 + ("; the smallest over its replicas, where the bound holds for each)" if replica_counts else ")"))
         caption += (f"Thin lines, series colour: spherical-code bounds on the number of points with that minimal "
                     f"angle in dimension D_Φ, {where}, evaluated by hopcap bounds: dashed, the smallest of the "
                     f"Levenshtein and Rankin upper bounds; dotted, the Chabauty–Shannon–Wyner lower bound. "
