@@ -269,6 +269,23 @@ class PerReplica(unittest.TestCase):
             self.assertIn("measured smallest feature angle", caption)
             self.assertEqual(fig.hopcap_above_upper, 0)
 
+    def test_the_report_gives_the_mean_and_spread_over_replicas(self):
+        text, _ = report.build_report(self.baselines, WORK / "per_replica.md", WORK / "per_replica_figures",
+                                      draw=False)
+        status = raw(self.baselines, "status")
+        cap = np.where(status == 1, raw(self.baselines, "capacity"), np.nan)
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in raw(self.baselines, "model")]
+        # Axis order: d, Dphi, beta, sep, query, model, memories, replica; one d, beta, sep, query, memories.
+        row = next(line for line in text.splitlines() if line.startswith("| khm_random |"))
+        cells = [c.strip() for c in row.strip("|").split("|")][-2:]  # D_Phi = 2 and 4
+        for cell, values in zip(cells, cap[0, :, 0, 0, 0, models.index("khm_random"), 0, :]):
+            values = values[np.isfinite(values)]
+            if values.min() == values.max():
+                self.assertTrue(cell.endswith(str(int(values[0]))), (cell, values))
+            else:
+                self.assertIn(f"{values.mean():.3g} ({int(values.min())}–{int(values.max())})", cell)
+        self.assertIn("| replica |", text)
+
     def test_make_figures_of_several_files_records_them_all(self):
         out = WORK / "combined"
         results = hopcap.make_figures([self.learned, self.baselines], out, binary=HOPCAP)
