@@ -291,24 +291,27 @@ def _success_panels(ds, notes):
         reference = keep_one_mhm_dphi(pooled_success(ds), status_dims)
         point_dims = [d for d in reference.dims if d != "M"]
     panel_dims = ["sep", "model"] + [d for d in CONTEXT_AXES if d in point_dims]
-    series_dims = [d for d in point_dims if d not in panel_dims]
+    # Files searched per replica: the replicas of a series are drawn alike, as one legend entry.
+    replica_dims = ["replica"] if mode == "capacity" and "replica" in point_dims else []
+    series_dims = [d for d in point_dims if d not in panel_dims + replica_dims]
     panels = []
     for panel_selection, panel in limit(combinations(reference, panel_dims), MAX_PANELS, "panels", notes):
         curves = []
         for selection, values in limit(combinations(panel, series_dims), MAX_SERIES, "series in a panel", notes):
             if mode == "capacity":
-                m = values.values.astype(float)
-                s = probe_success.sel({**panel_selection, **selection}).values.astype(float)
-                keep = np.isfinite(m) & np.isfinite(s)
-                order = np.argsort(m[keep])
-                m, s = m[keep][order], s[keep][order]
-            else:
-                m = values["M"].values.astype(float)
-                s = values.values.astype(float)
-                keep = np.isfinite(s)
-                m, s = m[keep], s[keep]
-            if m.size:
-                curves.append((selection, m, s))
+                for replica, one in (combinations(values, replica_dims) if replica_dims else [({}, values)]):
+                    m = one.values.astype(float)
+                    s = probe_success.sel({**panel_selection, **selection, **replica}).values.astype(float)
+                    keep = np.isfinite(m) & np.isfinite(s)
+                    order = np.argsort(m[keep])
+                    if keep.any():
+                        curves.append((selection, m[keep][order], s[keep][order]))
+                continue
+            m = values["M"].values.astype(float)
+            s = values.values.astype(float)
+            keep = np.isfinite(s)
+            if keep.any():
+                curves.append((selection, m[keep], s[keep]))
         if curves:
             panels.append((panel_selection, curves))
     require(panels, "no success rates of points with status ok")
@@ -344,7 +347,8 @@ def success_vs_m(ds, delta=None, notes=None):
         ax.set_title(describe({d: panel_selection[d] for d in shown_panel_dims if d in panel_selection}), fontsize=10)
         ax.grid(True, which="major", alpha=0.3)
     if file_mode(ds) == "capacity":
-        source = ("The probes of each capacity search (replicas pooled), sorted by M; the search doubles M, then "
+        pooled = ("one curve per replica, in its series' style" if "replica" in ds.dims else "replicas pooled")
+        source = (f"The probes of each capacity search ({pooled}), sorted by M; the search doubles M, then "
                   "bisects, so the M values differ between curves.")
     else:
         source = "Success rate at each grid M, pooled over the replicas that completed (weighted by their queries)."

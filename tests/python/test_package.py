@@ -286,6 +286,26 @@ class PerReplica(unittest.TestCase):
                 self.assertIn(f"{values.mean():.3g} ({int(values.min())}–{int(values.max())})", cell)
         self.assertIn("| replica |", text)
 
+    def test_success_curves_one_per_replica_in_their_series_style(self):
+        ds = hopcap.open_run(self.baselines)
+        fig = figures.success_vs_m(ds, notes=[])
+        legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        self.assertFalse(any("replica" in t for t in legend_texts), legend_texts)
+        probe_m = raw(self.baselines, "probe_M")
+        status = raw(self.baselines, "status")
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in raw(self.baselines, "model")]
+        k = models.index("khm_random")
+        # Axis order: d, Dphi, beta, sep, query, model, memories, replica, capacity_probe.
+        expected = sum(1 for dphi in range(probe_m.shape[1]) for r in range(probe_m.shape[7])
+                       if status[0, dphi, 0, 0, 0, k, 0, r] == 1 and np.isfinite(probe_m[0, dphi, 0, 0, 0, k, 0, r]).any())
+        panel = next(ax for ax in fig.axes if "khm_random" in ax.get_title())
+        # Data curves carry markers; the threshold line has none.
+        drawn = [line for line in lines_of(panel) if line.get_marker() not in ("None", "", None)]
+        self.assertEqual(len(drawn), expected)
+        styles = {(line.get_color(), line.get_marker()) for line in drawn}
+        self.assertEqual(len(styles), len({d for d in range(probe_m.shape[1])
+                                           if (status[0, d, 0, 0, 0, k, 0, :] == 1).any()}))
+
     def test_make_figures_of_several_files_records_them_all(self):
         out = WORK / "combined"
         results = hopcap.make_figures([self.learned, self.baselines], out, binary=HOPCAP)
