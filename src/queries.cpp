@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numbers>
 #include <numeric>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "hopcap/error.hpp"
@@ -105,6 +107,111 @@ bool rotate_away(const double* xi, std::int64_t d, double angle, rng::Stream& st
   return true;
 }
 
+// A linear-then-normalise map, ready to place queries at a chosen feature angle: W, b and the
+// Cholesky factor of W Wᵀ (lower triangle, row-major D×D).
+class FeatureAngleSolver {
+ public:
+  explicit FeatureAngleSolver(const FeatureMap& map) : map_(map), dphi_(map.feature_dim()), d_(map.input_dim()) {
+    const std::string point = "(D_Phi = " + std::to_string(dphi_) + ", d = " + std::to_string(d_) + ")";
+    require(dphi_ >= 2, "feature_angle queries need D_Phi >= 2: with one feature only the angles 0 and 180 "
+                        "exist " + point);
+    require(dphi_ <= d_, "feature_angle queries need D_Phi <= d: a map into more dimensions than it reads does "
+                         "not reach every feature direction " + point);
+    // W Wᵀ, each entry summed in index order, then its Cholesky factor. A pivot lost to
+    // rounding (relative to the largest diagonal entry) means W is not of full row rank.
+    factor_.assign(static_cast<std::size_t>(dphi_ * dphi_), 0.0);
+    double largest = 0.0;
+    for (std::int64_t a = 0; a < dphi_; ++a) {
+      for (std::int64_t b = 0; b <= a; ++b) {
+        double s = 0.0;
+        for (std::int64_t j = 0; j < d_; ++j) s += map.weight(a, j) * map.weight(b, j);
+        at(a, b) = s;
+      }
+      largest = std::max(largest, at(a, a));
+    }
+    for (std::int64_t a = 0; a < dphi_; ++a) {
+      for (std::int64_t b = 0; b <= a; ++b) {
+        double s = at(a, b);
+        for (std::int64_t k = 0; k < b; ++k) s -= at(a, k) * at(b, k);
+        if (a == b) {
+          require(s > kRankTolerance * largest && std::isfinite(s),
+                  "feature_angle queries need a feature map of full row rank (W W^T is singular): its features "
+                  "do not reach every direction " + point);
+          at(a, a) = std::sqrt(s);
+        } else {
+          at(a, b) = s / at(b, b);
+        }
+      }
+    }
+  }
+
+  // x := the raw query whose feature is at `angle` from Φ(xi), in a random feature direction;
+  // scratch holds 4·D_Φ doubles. False when Φ(xi) is zero or not finite (no direction).
+  bool place(const double* xi, double angle, rng::Stream& stream, double* x, double* scratch) const {
+    double* f = scratch;
+    double* u = scratch + dphi_;
+    double* goal = scratch + 2 * dphi_;
+    double* y = scratch + 3 * dphi_;
+    apply(xi, f);
+    double norm2 = 0.0;
+    for (std::int64_t k = 0; k < dphi_; ++k) norm2 += f[k] * f[k];
+    const double norm = std::sqrt(norm2);
+    if (!(norm > 0.0) || !std::isfinite(norm)) return false;
+    for (std::int64_t k = 0; k < dphi_; ++k) y[k] = f[k] / norm;  // f̂, for now
+    orthogonal_unit_direction(y, dphi_, stream, u);
+    for (std::int64_t k = 0; k < dphi_; ++k) goal[k] = norm * (std::cos(angle) * y[k] + std::sin(angle) * u[k]);
+    for (std::int64_t j = 0; j < d_; ++j) x[j] = xi[j];
+    // Two passes: the first moves Φ(x) to the goal, the second removes what rounding left.
+    for (int pass = 0; pass < 2; ++pass) {
+      if (pass > 0) apply(x, f);
+      for (std::int64_t k = 0; k < dphi_; ++k) y[k] = goal[k] - f[k];
+      solve(y);
+      for (std::int64_t k = 0; k < dphi_; ++k) {
+        const double* w = map_.weight.row(k);
+        for (std::int64_t j = 0; j < d_; ++j) x[j] += w[j] * y[k];
+      }
+    }
+    return true;
+  }
+
+  std::int64_t scratch_size() const { return 4 * dphi_; }
+
+ private:
+  // Below this relative pivot W Wᵀ counts as singular: its inverse would amplify rounding by
+  // 1/tolerance and the placed angle could not be trusted.
+  static constexpr double kRankTolerance = 1e-12;
+
+  double& at(std::int64_t a, std::int64_t b) { return factor_[static_cast<std::size_t>(a * dphi_ + b)]; }
+  double at(std::int64_t a, std::int64_t b) const { return factor_[static_cast<std::size_t>(a * dphi_ + b)]; }
+
+  void apply(const double* x, double* out) const {
+    for (std::int64_t k = 0; k < dphi_; ++k) {
+      const double* w = map_.weight.row(k);
+      double s = map_.has_bias() ? map_.bias[static_cast<std::size_t>(k)] : 0.0;
+      for (std::int64_t j = 0; j < d_; ++j) s += w[j] * x[j];
+      out[k] = s;
+    }
+  }
+
+  // y := (L Lᵀ)⁻¹ y, forward then back substitution.
+  void solve(double* y) const {
+    for (std::int64_t a = 0; a < dphi_; ++a) {
+      double s = y[a];
+      for (std::int64_t k = 0; k < a; ++k) s -= at(a, k) * y[k];
+      y[a] = s / at(a, a);
+    }
+    for (std::int64_t a = dphi_; a-- > 0;) {
+      double s = y[a];
+      for (std::int64_t k = a + 1; k < dphi_; ++k) s -= at(k, a) * y[k];
+      y[a] = s / at(a, a);
+    }
+  }
+
+  const FeatureMap& map_;
+  std::int64_t dphi_, d_;
+  std::vector<double> factor_;
+};
+
 }  // namespace
 
 QueryModel QueryModel::parse(std::string_view text) {
@@ -119,10 +226,11 @@ QueryModel QueryModel::parse(std::string_view text) {
       model.source = std::string(value);
       return model;
     }
-    case QueryKind::angle: {
+    case QueryKind::angle:
+    case QueryKind::feature_angle: {
       const double deg = parse_level(value, "an angle in degrees");
       require(deg >= 0.0 && deg <= 180.0, "query angle must be in [0, 180] degrees, got " + std::string(value));
-      return {QueryKind::angle, deg + 0.0, {}};
+      return {named.value, deg + 0.0, {}};
     }
     case QueryKind::gauss: {
       const double sigma = parse_level(value, "a noise level sigma");
@@ -146,6 +254,7 @@ std::string QueryModel::name() const {
     case QueryKind::random: return word;
     case QueryKind::data: return word + ":" + source;
     case QueryKind::angle:
+    case QueryKind::feature_angle:
     case QueryKind::gauss:
     case QueryKind::mask: return word + ":" + std::string(buf, ptr);
   }
@@ -154,7 +263,7 @@ std::string QueryModel::name() const {
 
 void make_queries(const QueryModel& model, const Matrix& memories,
                   std::span<const std::int64_t> targets, std::span<const std::uint64_t> query_ids,
-                  std::uint64_t seed, Matrix& queries) {
+                  std::uint64_t seed, Matrix& queries, const FeatureMap* map) {
   const std::int64_t d = memories.cols;
   const auto n = static_cast<std::int64_t>(targets.size());
   if (queries.rows != n || static_cast<std::int64_t>(query_ids.size()) != n || queries.cols != d) {
@@ -170,11 +279,21 @@ void make_queries(const QueryModel& model, const Matrix& memories,
   const std::uint64_t query_seed = rng::derive(seed, kQueryStream);
   const auto n_masked = static_cast<std::int64_t>(std::llround(model.level * static_cast<double>(d)));
   const double angle = model.level * std::numbers::pi / 180.0;
+  if (map != nullptr && map->input_dim() != d) {
+    throw KernelError("make_queries: the feature map takes d = " + std::to_string(map->input_dim()) +
+                      ", the memories have d = " + std::to_string(d));
+  }
+  // Feature-angle queries of a KHM go through its map; without a map they are angle queries.
+  std::optional<FeatureAngleSolver> solver;
+  if (model.kind == QueryKind::feature_angle && map != nullptr) solver.emplace(*map);
+  const double per_query = solver ? 8.0 * static_cast<double>(map->feature_dim()) : 30.0;  // flops per entry
   bool unrepresentable_target = false;
+  bool featureless_target = false;
 
-#pragma omp parallel for schedule(static) default(none) reduction(|| : unrepresentable_target) \
-    shared(model, memories, targets, query_ids, queries, n, d, query_seed, n_masked, angle) \
-    if (kernels::worth_a_team(30.0 * static_cast<double>(n) * static_cast<double>(d)))  // a draw: some 30 flops
+#pragma omp parallel for schedule(static) default(none) \
+    reduction(|| : unrepresentable_target, featureless_target) \
+    shared(model, memories, targets, query_ids, queries, n, d, query_seed, n_masked, angle, solver) \
+    if (kernels::worth_a_team(per_query * static_cast<double>(n) * static_cast<double>(d)))
   for (std::int64_t i = 0; i < n; ++i) {
     rng::Stream stream(query_seed, static_cast<std::uint64_t>(model.kind),
                        query_ids[static_cast<std::size_t>(i)]);
@@ -209,12 +328,24 @@ void make_queries(const QueryModel& model, const Matrix& memories,
       case QueryKind::angle:
         if (!rotate_away(xi, d, angle, stream, x)) unrepresentable_target = true;
         break;
+      case QueryKind::feature_angle:
+        if (!solver) {
+          if (!rotate_away(xi, d, angle, stream, x)) unrepresentable_target = true;
+        } else {
+          std::vector<double> scratch(static_cast<std::size_t>(solver->scratch_size()));
+          if (!solver->place(xi, angle, stream, x, scratch.data())) featureless_target = true;
+        }
+        break;
       case QueryKind::random:
       case QueryKind::data: break;
     }
   }
   if (unrepresentable_target) {
     throw KernelError("make_queries: a target memory is not finite or its norm overflows a double");
+  }
+  if (featureless_target) {
+    throw ConfigError("feature_angle queries: a target memory has a zero (or not finite) feature vector, so no "
+                      "feature angle is defined");
   }
 }
 

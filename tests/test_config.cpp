@@ -260,7 +260,8 @@ TEST(Config, UnknownNamesListTheAcceptedOnes) {
   EXPECT_EQ(parse_error("[sweep]\nsep = [\"argmax\"]\n"),
             "sweep.sep: unknown separation function 'argmax' (softmax | sparsemax | entmax15 | entmax:ALPHA)");
   EXPECT_EQ(parse_error("[sweep]\nquery = [\"blur:3\"]\n"),
-            "sweep.query: unknown query model 'blur:3' (angle:DEG | gauss:SIGMA | mask:FRAC | random | data:SOURCE)");
+            "sweep.query: unknown query model 'blur:3' (angle:DEG | feature_angle:DEG | gauss:SIGMA | mask:FRAC | random | "
+            "data:SOURCE)");
   EXPECT_EQ(parse_error("[sweep]\nmodel = [\"khm\"]\n"),
             "sweep.model: unknown model 'khm' (mhm | khm_uhop | khm_random | khm_identity)");
   EXPECT_EQ(parse_error("[sweep]\nfilter = \"d < 3\"\n"),

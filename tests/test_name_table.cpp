@@ -88,7 +88,7 @@ void expect_round_trips(const Table& table, const std::string& accepted) {
 
 TEST(NameTable, EveryVocabularyRoundTrips) {
   expect_round_trips(kSeparationNames, "softmax | sparsemax | entmax15 | entmax:ALPHA");
-  expect_round_trips(kQueryKindNames, "angle:DEG | gauss:SIGMA | mask:FRAC | random | data:SOURCE");
+  expect_round_trips(kQueryKindNames, "angle:DEG | feature_angle:DEG | gauss:SIGMA | mask:FRAC | random | data:SOURCE");
   expect_round_trips(kDistributionNames, "sphere | binary | gaussian");
   expect_round_trips(kKhmScoresNames, "normalized | raw");
   expect_round_trips(sweep::kModelNames, "mhm | khm_uhop | khm_random | khm_identity");

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Standard figures of a hopcap run file, grid mode or capacity mode, as PDF and PNG.
 
-Usage: tools/plot.py FILE.h5 [--out DIR] [--delta D] [--theta DEG] [--hopcap PATH]
+Usage: tools/plot.py FILE.h5 [MORE.h5 ...] [--out DIR] [--delta D] [--theta DEG] [--hopcap PATH]
 
 Figures, each drawn only when the file holds the data for it (docs/tools.md):
 

@@ -12,13 +12,13 @@ from .capacity import capacity, capacity_frame, grid_capacity, pooled_success
 from .errors import BinaryNotFound, BoundsUnavailable, FigureSkipped, HopcapError, RunFileError
 from .figure_set import FigureResult, drawn_figures, make_figures
 from .plotting import caption_of, save
-from .run import (STATUS_NAMES, default_delta, failures, file_mode, grid_dims, open_run, run_config, status_counts,
-                  to_frame)
+from .run import (STATUS_NAMES, default_delta, failures, file_mode, grid_dims, open_run, open_runs, run_config,
+                  status_counts, to_frame)
 
 __version__ = "0.1.0"
 __all__ = [
     "bounds", "figures", "capacity", "capacity_frame", "grid_capacity", "pooled_success", "BinaryNotFound",
     "BoundsUnavailable", "FigureSkipped", "HopcapError", "RunFileError", "FigureResult", "drawn_figures",
     "make_figures", "caption_of", "save", "STATUS_NAMES", "default_delta", "failures", "file_mode", "grid_dims",
-    "open_run", "run_config", "status_counts", "to_frame",
+    "open_run", "open_runs", "run_config", "status_counts", "to_frame",
 ]

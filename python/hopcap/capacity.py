@@ -66,9 +66,10 @@ def capacity(ds: xr.Dataset, delta=None) -> xr.Dataset:
     """The capacity of every point of the axes other than M and replica.
 
     Variables: `capacity` (M*), `bound` (the codes above), `theory` (the Proposition 3.1
-    capacity the file records: `capacity_prop31`, or a grid file's `theoretical_capacity`) and,
-    for grid files, `angle_deg`: the smallest angle between two features (KHMs) at M = M*,
-    the smallest over the replicas. `delta`: success >= 1 - delta counts (default: the
+    capacity the file records: `capacity_prop31`, or a grid file's `theoretical_capacity`) and
+    `angle_deg`: the smallest angle between two features (KHMs) at M = M*, the smallest over
+    the replicas (capacity files: `min_angle_at_capacity_deg`). A capacity file of
+    capacity.per_replica keeps its `replica` axis: one M* per replica. `delta`: success >= 1 - delta counts (default: the
     capacity file's own delta, 0.01 for grid files)."""
     if delta is None:
         delta = default_delta(ds)
@@ -78,6 +79,10 @@ def capacity(ds: xr.Dataset, delta=None) -> xr.Dataset:
         out = xr.Dataset({"capacity": _ok_only(ds, "capacity"), "bound": _ok_only(ds, "capacity_bound")})
         if "capacity_prop31" in ds:
             out["theory"] = _ok_only(ds, "capacity_prop31")
+        if "min_angle_at_capacity_deg" in ds:
+            # The KHMs' codes; the MHM's angle is that of its raw memories, in dimension d.
+            angle = _ok_only(ds, "min_angle_at_capacity_deg")
+            out["angle_deg"] = angle.where(ds["model"] != "mhm") if "model" in ds.dims else angle
         out.attrs["delta"] = delta
         return out
     if "M" not in ds.dims:
@@ -92,6 +97,39 @@ def capacity(ds: xr.Dataset, delta=None) -> xr.Dataset:
         angle = _ok_only(ds, "feature_min_angle_deg")
         out["angle_deg"] = angle.where(ds["M"] == cap).min(pooled_dims)
     out.attrs["delta"] = delta
+    return out
+
+
+def over_replicas(result: xr.Dataset) -> xr.Dataset:
+    """capacity() with its `replica` axis (capacity.per_replica files) reduced: `capacity` the
+    mean M* over the replicas with a value, `capacity_low` and `capacity_high` their least and
+    largest, `replicas` how many, `bound` bracketed only where every replica is bracketed (else
+    lower bound if any replica reached M_max, else upper bound), `angle_deg` the smallest (the
+    upper bound at the smallest angle holds for every replica's code) and `theory` any (it does
+    not depend on the replica). Without a replica axis: capacity_low = capacity_high = capacity."""
+    if "replica" not in result.dims:
+        out = result.copy()
+        out["capacity_low"] = result["capacity"]
+        out["capacity_high"] = result["capacity"]
+        out["replicas"] = result["capacity"].notnull().astype(float).where(result["capacity"].notnull())
+        return out
+    cap, bound = result["capacity"], result["bound"]
+    have = cap.notnull()
+    out = xr.Dataset({
+        "capacity": cap.mean("replica"),
+        "capacity_low": cap.min("replica"),
+        "capacity_high": cap.max("replica"),
+        "replicas": have.sum("replica").where(have.any("replica")).astype(float),
+    })
+    all_bracketed = (bound == BRACKETED).where(have).fillna(True).all("replica")
+    any_lower = (bound == LOWER_BOUND).any("replica")
+    out["bound"] = xr.where(all_bracketed, float(BRACKETED),
+                            xr.where(any_lower, float(LOWER_BOUND), float(UPPER_BOUND))).where(have.any("replica"))
+    if "angle_deg" in result:
+        out["angle_deg"] = result["angle_deg"].min("replica")
+    if "theory" in result:
+        out["theory"] = result["theory"].max("replica")
+    out.attrs = dict(result.attrs)
     return out
 
 

@@ -20,12 +20,15 @@ def _figure_line(paths):
 
 
 def plot_main(argv=None):
-    """tools/plot.py FILE.h5 [--out DIR] [--delta D] [--theta DEG] [--hopcap PATH]"""
+    """tools/plot.py FILE.h5 [MORE.h5 ...] [--out DIR] [--delta D] [--theta DEG] [--hopcap PATH]"""
     from .figure_set import make_figures
 
     parser = argparse.ArgumentParser(description="Standard figures (PDF and PNG) of a hopcap results file.")
-    parser.add_argument("file", help="a results file written by hopcap run")
-    parser.add_argument("--out", help="folder of the figures (default: FILE's name without .h5, plus _figures)")
+    parser.add_argument("file", nargs="+",
+                        help="a results file written by hopcap run; several files of one experiment that differ "
+                             "only in their models (e.g. baselines run with more replicas) are drawn together")
+    parser.add_argument("--out", help="folder of the figures (default: the first FILE's name without .h5, plus "
+                                      "_figures)")
     parser.add_argument("--delta", type=float, default=None,
                         help="capacity threshold: success >= 1 - delta (default: the file's capacity.delta for "
                              f"capacity files, {DEFAULT_GRID_DELTA} for grid files)")
@@ -34,10 +37,11 @@ def plot_main(argv=None):
                              "instead of the measured angle of each learned code")
     parser.add_argument("--hopcap", help="the hopcap program for the bounds (default: $HOPCAP, build/hopcap, PATH)")
     args = parser.parse_args(argv)
-    source = Path(args.file)
-    out_dir = Path(args.out) if args.out else source.with_name(source.stem + "_figures")
+    sources = [Path(f) for f in args.file]
+    first = sources[0]
+    out_dir = Path(args.out) if args.out else first.with_name(first.stem + "_figures")
     try:
-        results = make_figures(source, out_dir, args.delta, args.theta, args.hopcap)
+        results = make_figures(sources if len(sources) > 1 else first, out_dir, args.delta, args.theta, args.hopcap)
     except HopcapError as error:
         _fail(error)
     for r in results:

@@ -21,7 +21,7 @@ import numpy as np
 from . import figures
 from .errors import FigureSkipped
 from .plotting import caption_of, save, title_of
-from .run import STATUS_OK, default_delta, open_run
+from .run import STATUS_OK, default_delta, open_runs
 
 MANIFEST = "hopcap_figures.json"
 # The attributes that identify a run and how far it got.
@@ -57,6 +57,11 @@ def fingerprint(ds) -> str:
     return digest.hexdigest()
 
 
+def _source_text(source) -> str:
+    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    return " + ".join(str(Path(p).resolve()) for p in paths)
+
+
 def _options(delta, theta_deg):
     return {"delta": delta, "theta_deg": theta_deg}
 
@@ -80,8 +85,9 @@ def _draw(name, ds, delta, theta_deg, binary, notes):
 def make_figures(source, out_dir, delta=None, theta_deg=None, binary=None, names=None):
     """Draws every standard figure the file has data for into out_dir (PDF and PNG); returns one
     FigureResult per figure. Figures a previous call drew there that this run cannot draw are
-    removed, so the folder holds only figures of this run."""
-    ds = open_run(source)
+    removed, so the folder holds only figures of this run. `source`: one file, or a list of
+    files of one experiment that differ in their models (run.open_runs)."""
+    ds = open_runs(source)
     if delta is None:
         delta = default_delta(ds)
     out_dir = Path(out_dir)
@@ -109,7 +115,7 @@ def make_figures(source, out_dir, delta=None, theta_deg=None, binary=None, names
             if stale not in made and Path(stale).name == stale:
                 (out_dir / stale).unlink(missing_ok=True)
     manifest = {
-        "source": str(Path(source).resolve()),
+        "source": _source_text(source),
         "fingerprint": fingerprint(ds),
         "options": _options(delta, theta_deg),
         "figures": [{"name": r.name, "files": [p.name for p in r.paths], "title": r.title, "caption": r.caption,
@@ -123,7 +129,7 @@ def drawn_figures(source, figures_dir, delta=None, theta_deg=None):
     """The figures already in figures_dir, as FigureResults, when its record says they were drawn
     from this very run (same fingerprint) with the same options; otherwise every figure is
     reported as not drawn, with the reason."""
-    ds = open_run(source)
+    ds = open_runs(source)
     if delta is None:
         delta = default_delta(ds)
     figures_dir = Path(figures_dir)

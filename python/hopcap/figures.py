@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import bounds as code_bounds
-from .capacity import capacity, keep_one_mhm_dphi, pooled_success
+from .capacity import capacity, keep_one_mhm_dphi, over_replicas, pooled_success
 from .errors import BinaryNotFound, BoundsUnavailable
 from .plotting import (BOUND_LABELS, BOUND_MARKERS, CONTEXT_AXES, MAX_PANELS, MAX_SERIES, PALETTE, SharedLegend,
                        combinations, describe, differing, draw_once, finish, format_value, integer_ticks, limit,
@@ -61,9 +61,11 @@ def capacity_vs_dphi(ds, delta=None, theta_deg=None, binary=None, notes=None):
     Reference bounds, from `hopcap bounds --dim D_Phi --angle THETA`: the Chabauty-Shannon-Wyner
     lower bound and the smallest finite upper bound (Levenshtein, Rankin) on the number of points
     with minimal angle THETA, evaluated at each KHM point's own measured feature angle at M = M*
-    (grid files), so that a learned code can never appear to beat its bound; `theta_deg` instead
-    evaluates them at one angle for all points. Capacity files record no angle: there the bounds
-    are drawn only with `theta_deg`."""
+    (`min_angle_at_capacity_deg` in capacity files, the smallest over the replicas), so that a
+    learned code can never appear to beat its bound; `theta_deg` instead evaluates them at one
+    angle for all points. Older capacity files record no angle: there the bounds are drawn only
+    with `theta_deg`. Files searched per replica (capacity.per_replica) show the mean M* with
+    bars from the least to the largest replica."""
     notes = [] if notes is None else notes
     require("Dphi" in ds.dims, "the file has no Dphi axis")
     require("model" in ds.dims, "the file has no model axis")
@@ -77,8 +79,10 @@ def capacity_vs_dphi(ds, delta=None, theta_deg=None, binary=None, notes=None):
         require_variables(ds, ["success_rate", "queries"])
         require("M" in ds.dims, "the file has no M axis")
         _require_ok_points(ds, "success_rate")
-    result = capacity(ds, delta)
+    # Files searched per replica: the mean M* of each point, bars from its least to its largest.
+    result = over_replicas(capacity(ds, delta))
     cap, bound = result["capacity"], result["bound"]
+    cap_low, cap_high, replicas = result["capacity_low"], result["capacity_high"], result["replicas"]
     theory = result.get("theory")
     angle = result.get("angle_deg")
     khm = cap.where(cap["model"] != "mhm")
@@ -94,6 +98,7 @@ def capacity_vs_dphi(ds, delta=None, theta_deg=None, binary=None, notes=None):
     shown_series_dims = differing(all_series, series_dims) or ["model"]
     legend = SharedLegend()
     markers_used, above_upper, bounds_drawn, theory_shared = set(), 0, False, False
+    replica_counts = set()
     use_measured = theta_deg is None and angle is not None
     fig, axes = panel_grid(len(panels))
     for ax, (panel_selection, panel) in zip(axes, panels):
@@ -113,6 +118,15 @@ def capacity_vs_dphi(ds, delta=None, theta_deg=None, binary=None, notes=None):
             data_max.append(np.nanmax(y[finite]) if finite.any() else np.nan)
             legend.add(ax.plot(dphi[finite], y[finite], linestyle=line, color=color, linewidth=1.6,
                                zorder=3), label)
+            point = {**panel_selection, **selection}
+            n_rep = replicas.sel(point).values.astype(float)
+            spread = finite & (n_rep > 1)
+            if spread.any():
+                lo = cap_low.sel(point).values.astype(float)
+                hi = cap_high.sel(point).values.astype(float)
+                replica_counts.update(int(n) for n in n_rep[spread])
+                ax.errorbar(dphi[spread], y[spread], yerr=[y[spread] - lo[spread], hi[spread] - y[spread]],
+                            fmt="none", ecolor=color, elinewidth=1.1, capsize=3, zorder=3)
             for code, marker, filled in BOUND_MARKERS:
                 chosen = finite & (b == code)
                 if chosen.any():
@@ -167,16 +181,22 @@ def capacity_vs_dphi(ds, delta=None, theta_deg=None, binary=None, notes=None):
                      linestyle=(0, (6, 2)), marker="_")
         legend.proxy("CSW lower bound on M at the code's angle", color="0.25", linestyle=(0, (1, 2)), marker=".")
 
-    source = ("the result of hopcap's capacity search (replicas pooled)" if mode == "capacity"
+    pooled = "per replica" if "replica" in ds.dims else "replicas pooled"
+    source = (f"the result of hopcap's capacity search ({pooled})" if mode == "capacity"
               else "the largest grid M with replica-pooled success rate ≥ 1 − δ")
     caption = (f"Memory capacity M* against the feature dimension D_Φ (log₂ axis). M* is {source}, δ = {delta:g}; "
                "filled circles: bracketed, open triangles: censored (▲ M* is a lower bound, ▼ an upper bound). ")
+    if replica_counts:
+        counts = ", ".join(str(n) for n in sorted(replica_counts))
+        caption += (f"Series searched per replica ({counts} replicas): the mean M* over the replicas, bars from the "
+                    "least to the largest; a point counts as bracketed only when every replica is. ")
     if theory is not None:
         caption += ("Dotted with crosses: the capacity the well-separation condition allows at the Proposition 3.1 "
                     "optimal separation. ")
     if bounds_drawn:
         where = (f"at θ = {theta_deg:g}° (chosen)" if theta_deg is not None else
-                 "at the measured smallest feature angle of the learned code at M = M* (each point its own angle)")
+                 "at the measured smallest feature angle of the learned code at M = M* (each point its own angle"
+                 + ("; the smallest over its replicas, where the bound holds for each)" if replica_counts else ")"))
         caption += (f"Thin lines, series colour: spherical-code bounds on the number of points with that minimal "
                     f"angle in dimension D_Φ, {where}, evaluated by hopcap bounds: dashed, the smallest of the "
                     f"Levenshtein and Rankin upper bounds; dotted, the Chabauty–Shannon–Wyner lower bound. "
@@ -271,24 +291,27 @@ def _success_panels(ds, notes):
         reference = keep_one_mhm_dphi(pooled_success(ds), status_dims)
         point_dims = [d for d in reference.dims if d != "M"]
     panel_dims = ["sep", "model"] + [d for d in CONTEXT_AXES if d in point_dims]
-    series_dims = [d for d in point_dims if d not in panel_dims]
+    # Files searched per replica: the replicas of a series are drawn alike, as one legend entry.
+    replica_dims = ["replica"] if mode == "capacity" and "replica" in point_dims else []
+    series_dims = [d for d in point_dims if d not in panel_dims + replica_dims]
     panels = []
     for panel_selection, panel in limit(combinations(reference, panel_dims), MAX_PANELS, "panels", notes):
         curves = []
         for selection, values in limit(combinations(panel, series_dims), MAX_SERIES, "series in a panel", notes):
             if mode == "capacity":
-                m = values.values.astype(float)
-                s = probe_success.sel({**panel_selection, **selection}).values.astype(float)
-                keep = np.isfinite(m) & np.isfinite(s)
-                order = np.argsort(m[keep])
-                m, s = m[keep][order], s[keep][order]
-            else:
-                m = values["M"].values.astype(float)
-                s = values.values.astype(float)
-                keep = np.isfinite(s)
-                m, s = m[keep], s[keep]
-            if m.size:
-                curves.append((selection, m, s))
+                for replica, one in (combinations(values, replica_dims) if replica_dims else [({}, values)]):
+                    m = one.values.astype(float)
+                    s = probe_success.sel({**panel_selection, **selection, **replica}).values.astype(float)
+                    keep = np.isfinite(m) & np.isfinite(s)
+                    order = np.argsort(m[keep])
+                    if keep.any():
+                        curves.append((selection, m[keep][order], s[keep][order]))
+                continue
+            m = values["M"].values.astype(float)
+            s = values.values.astype(float)
+            keep = np.isfinite(s)
+            if keep.any():
+                curves.append((selection, m[keep], s[keep]))
         if curves:
             panels.append((panel_selection, curves))
     require(panels, "no success rates of points with status ok")
@@ -324,7 +347,8 @@ def success_vs_m(ds, delta=None, notes=None):
         ax.set_title(describe({d: panel_selection[d] for d in shown_panel_dims if d in panel_selection}), fontsize=10)
         ax.grid(True, which="major", alpha=0.3)
     if file_mode(ds) == "capacity":
-        source = ("The probes of each capacity search (replicas pooled), sorted by M; the search doubles M, then "
+        pooled = ("one curve per replica, in its series' style" if "replica" in ds.dims else "replicas pooled")
+        source = (f"The probes of each capacity search ({pooled}), sorted by M; the search doubles M, then "
                   "bisects, so the M values differ between curves.")
     else:
         source = "Success rate at each grid M, pooled over the replicas that completed (weighted by their queries)."

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .capacity import grid_capacity, keep_one_mhm_dphi, pooled_success
+from .capacity import capacity as capacity_of, grid_capacity, keep_one_mhm_dphi, over_replicas, pooled_success
 from .figure_set import drawn_figures, make_figures
 from .plotting import CONTEXT_AXES, combinations, differing, format_value
 from .run import STATUS_NAMES, STATUS_OK, default_delta, failures, file_mode, grid_dims, ok, open_run, status_counts
@@ -188,8 +188,9 @@ def success_table(ds):
              f"Fraction of queries retrieved, pooled over the replicas{over}.", ""] + note + table(header, rows) + [""])
 
 
-def capacity_pivot(ds, capacity, bound, heading, explanation):
-    """One row per (model, sep, beta, ...) with a capacity; one column per D_Phi."""
+def capacity_pivot(ds, capacity, bound, heading, explanation, low=None, high=None):
+    """One row per (model, sep, beta, ...) with a capacity; one column per D_Phi. With `low` and
+    `high` (the spread over replicas), a cell whose spread is not one value reads 'M* (low–high)'."""
     row_dims = [d for d in ("model", "sep", "beta") if d in capacity.dims] + differing_axes(
         ds, [d for d in CONTEXT_AXES if d in capacity.dims])
     dphis = ds["Dphi"].values if "Dphi" in capacity.dims else [None]
@@ -203,7 +204,18 @@ def capacity_pivot(ds, capacity, bound, heading, explanation):
             # Any axis left over (one value each, since the differing ones are row axes): first finite.
             value, b = value.values.ravel(), b.values.ravel()
             finite = np.flatnonzero(np.isfinite(value))
-            cells.append(capacity_text(value[finite[0]], b[finite[0]]) if finite.size else "–")
+            if not finite.size:
+                cells.append("–")
+                continue
+            cell = capacity_text(value[finite[0]], b[finite[0]])
+            if low is not None and high is not None:
+                pick = {**selection, **({"Dphi": dphi} if dphi is not None else {})}
+                lo = low.sel(pick).values.ravel()[finite[0]]
+                hi = high.sel(pick).values.ravel()[finite[0]]
+                mean = value[finite[0]]
+                prefix = {1: "≥", -1: "≤"}.get(int(b[finite[0]]), "") if np.isfinite(b[finite[0]]) else ""
+                cell = f"{prefix}{mean:.3g} ({int(lo)}–{int(hi)})" if lo != hi else cell
+            cells.append(cell)
         rows.append([format_value(selection[d]) for d in row_dims] + cells)
     if not rows:
         return []
@@ -267,15 +279,25 @@ def capacity_tables(ds, delta):
     lines = []
     if "capacity" not in ds:
         return lines
-    capacity = _ok_only(ds, "capacity")
-    bound = _ok_only(ds, "capacity_bound")
-    lines += capacity_pivot(
-        ds, capacity, bound, "### Capacity per D_Φ",
-        f"Largest M with retrieval success ≥ 1 − δ (δ = {delta:g}, replicas pooled) from the capacity search. "
-        "`≥M`: success held at capacity.M_max; `≤M`: success failed already at capacity.M_min.")
+    if "replica" in ds.dims:
+        # Searched per replica: the mean M* of the replicas, with their least and largest.
+        reduced = over_replicas(capacity_of(ds, delta))
+        lines += capacity_pivot(
+            ds, reduced["capacity"], reduced["bound"], "### Capacity per D_Φ",
+            f"Largest M with retrieval success ≥ 1 − δ (δ = {delta:g}) from the capacity search of each replica: "
+            "the mean over the replicas, with the least and the largest in parentheses where they differ. `≥`: "
+            "some replica held at capacity.M_max; `≤`: some replica failed already at capacity.M_min.",
+            reduced["capacity_low"], reduced["capacity_high"])
+    else:
+        capacity = _ok_only(ds, "capacity")
+        bound = _ok_only(ds, "capacity_bound")
+        lines += capacity_pivot(
+            ds, capacity, bound, "### Capacity per D_Φ",
+            f"Largest M with retrieval success ≥ 1 − δ (δ = {delta:g}, replicas pooled) from the capacity search. "
+            "`≥M`: success held at capacity.M_max; `≤M`: success failed already at capacity.M_min.")
     status_dims = grid_dims(ds)
     point_axes = [d for d in ("model", "sep", "beta", "Dphi") if d in status_dims] + differing_axes(
-        ds, [d for d in CONTEXT_AXES if d in status_dims])
+        ds, [d for d in CONTEXT_AXES if d in status_dims]) + (["replica"] if "replica" in status_dims else [])
     columns = (("success_at_capacity", "success at M*"), ("success_above_capacity", "success above M*"),
                ("capacity_prop31", "Prop 3.1 capacity"), ("capacity_provable", "provable M"),
                ("probes", "probes"), ("seconds", "seconds"))

@@ -95,6 +95,50 @@ def open_run(path, mask: bool = True) -> xr.Dataset:
     return ds
 
 
+def open_runs(paths, mask: bool = True) -> xr.Dataset:
+    """Several results files of one experiment that differ only in their models (e.g. a
+    trained model in one file and cheap baselines with more replicas in another) as one
+    Dataset, concatenated along `model`: the same mode, the same values of every other axis
+    except `replica` (points a file lacks are not run, so they never enter a statistic) and,
+    for capacity files, the same capacity.delta. One path is open_run. The identifying
+    attributes of the files are joined, so figures drawn from the set know which files made it."""
+    paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    if not paths:
+        raise RunFileError("no results file given")
+    runs = [open_run(p, mask) for p in paths]
+    if len(runs) == 1:
+        return runs[0]
+    first, where = runs[0], paths[0]
+    for ds, path in zip(runs[1:], paths[1:]):
+        if file_mode(ds) != file_mode(first):
+            raise RunFileError(f"{path} is a {file_mode(ds)} file, {where} a {file_mode(first)} file: not one experiment")
+        if set(grid_dims(ds)) != set(grid_dims(first)) or "model" not in grid_dims(ds):
+            raise RunFileError(f"{path} has the axes {list(grid_dims(ds))}, {where} {list(grid_dims(first))}: "
+                               "files combine along model only")
+        for axis in grid_dims(ds):
+            if axis not in ("model", "replica") and not np.array_equal(ds[axis].values, first[axis].values):
+                raise RunFileError(f"{path} and {where} differ in axis {axis}: files combine along model only")
+        if default_delta(ds) != default_delta(first):
+            raise RunFileError(f"{path} and {where} were searched at different capacity.delta")
+    models = [str(m) for ds in runs for m in ds["model"].values]
+    if len(set(models)) != len(models):
+        raise RunFileError(f"a model appears in two of the files ({', '.join(map(str, paths))}): each model once")
+    combined = xr.concat(runs, dim="model", join="outer", data_vars="all", coords="different",
+                         combine_attrs="override", fill_value={"status": STATUS_NOT_RUN})
+    # Points a file does not hold (its missing replicas) are not run.
+    combined["status"] = combined["status"].fillna(STATUS_NOT_RUN).astype(np.int8)
+    combined["status_name"] = combined["status_name"].where(combined["status_name"].notnull(),
+                                                           STATUS_NAMES[STATUS_NOT_RUN])
+    for key in ("title", "mode", "hopcap_version", "git_sha", "command_line", "config", "start_time", "end_time",
+                "run_state", "configurations_run", "configurations_failed"):
+        values = [str(ds.attrs.get(key, "")) for ds in runs]
+        combined.attrs[key] = values[0] if key in ("mode", "title") else "\n---\n".join(values)
+    combined.attrs["config"] = first.attrs.get("config", "")  # run_config reads the first file's settings
+    combined.attrs["combined_config"] = "\n---\n".join(str(ds.attrs.get("config", "")) for ds in runs)
+    combined.attrs["source"] = " + ".join(str(p) for p in paths)
+    return combined
+
+
 def file_mode(ds: xr.Dataset) -> str:
     """'grid' or 'capacity'; files written before the attribute existed are grid files."""
     return str(ds.attrs.get("mode", "grid"))

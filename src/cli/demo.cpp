@@ -76,6 +76,9 @@ void run_demo(const DemoOptions& o) {
 
   const QueryModel query = QueryModel::parse(o.query);
   require(query.kind != QueryKind::data, "--query data:SOURCE is a sweep query model (hopcap run); demo generates its queries");
+  // One set of raw queries serves every model of the demo, so no map can place them.
+  require(!query.in_feature_space(), "--query feature_angle:DEG needs one model's map; demo shares its queries "
+                                     "between models (use hopcap retrieve or hopcap run)");
   std::vector<std::int64_t> targets(static_cast<std::size_t>(o.m));
   std::vector<std::uint64_t> ids(static_cast<std::size_t>(o.m));
   std::iota(targets.begin(), targets.end(), std::int64_t{0});

@@ -106,7 +106,9 @@ void run_retrieve(const RetrieveOptions& o) {
     for (std::int64_t i = 0; i < n; ++i) targets[static_cast<std::size_t>(i)] = i / o.queries_per_memory;
   }
   Matrix states(n, stored.cols);
-  make_queries(query, stored, targets, ids, o.memories.seed, states);
+  // feature_angle: through the scoring map (raw-space retrieval of a KHM); inside feature
+  // space, or for the MHM, the stored vectors are what the model scores, so the raw angle is it.
+  make_queries(query, stored, targets, ids, o.memories.seed, states, score_map ? &*score_map : nullptr);
   std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));
   retriever.run(states, targets, outcomes);
   const RetrievalSummary summary = summarize(outcomes, memories.rows);
@@ -147,7 +149,7 @@ void register_retrieve(CLI::App& app) {
   cmd->add_option("--beta", options->beta, "inverse temperature beta > 0")->capture_default_str();
   cmd->add_option("--sep", options->separation, "softmax | sparsemax | entmax15 | entmax:ALPHA")
       ->capture_default_str();
-  cmd->add_option("--query", options->query, "angle:DEG | gauss:SIGMA | mask:FRAC | random")
+  cmd->add_option("--query", options->query, "angle:DEG | feature_angle:DEG | gauss:SIGMA | mask:FRAC | random")
       ->capture_default_str();
   cmd->add_option("--queries-per-memory", options->queries_per_memory,
                   "queries aimed at each memory")

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "hopcap/error.hpp"
+#include "hopcap/kernels/query_angles.hpp"
 #include "hopcap/well_separation.hpp"
 
 namespace hopcap::sweep {
@@ -21,19 +22,28 @@ struct Probe {
   std::int64_t m = 0;
   double success = 0.0;         ///< pooled over the replicas' queries
   double stored_fraction = 0.0; ///< smallest over the replicas
+  double feature_min_angle = 0.0;  ///< smallest over the replicas (features; raw for the MHM)
+  kernels::AngleSummary query_angle;  ///< over the replicas' pooled queries
 };
 
 }  // namespace
 
 const std::vector<SweepVariable>& capacity_variables() {
   static const std::vector<SweepVariable> variables = {
-      {"capacity", "largest M with retrieval success >= 1 - delta (replicas pooled)", "1", ""},
+      {"capacity", "largest M with retrieval success >= 1 - delta (replicas pooled, or one replica)", "1", ""},
       {"capacity_bound",
        "how capacity is bounded: -1 success fails already at M_min (capacity = M_min - 1), 0 bracketed, "
        "1 success holds at M_max (capacity >= M_max)",
        "1", ""},
       {"success_at_capacity", "retrieval success at M = capacity", "1", ""},
       {"success_above_capacity", "retrieval success at the smallest failing probe above capacity", "1", ""},
+      {"min_angle_at_capacity_deg",
+       "smallest angle between two features (two memories for the MHM) at M = capacity, the smallest over the "
+       "replicas",
+       "degree", ""},
+      {"query_angle_median_at_capacity_deg",
+       "median angle between a query and its target as the model sees them (features for a KHM) at M = capacity",
+       "degree", ""},
       {"capacity_prop31",
        "largest M the well-separation condition allows at the Prop 3.1 optimal separation (dimension Dphi, d for "
        "the MHM)",
@@ -51,6 +61,18 @@ const std::vector<SweepVariable>& capacity_variables() {
       {"probe_success", "retrieval success of each probe (replicas pooled)", "1", "capacity_probe"},
       {"probe_stored_fraction", "smallest provably stored fraction over the replicas at each probe", "1",
        "capacity_probe"},
+      {"probe_min_angle_deg",
+       "smallest angle between two features (two memories for the MHM) at each probe, the smallest over the replicas",
+       "degree", "capacity_probe"},
+      {"probe_query_angle_median_deg",
+       "median angle between a query and its target as the model sees them at each probe (replicas pooled)",
+       "degree", "capacity_probe"},
+      {"probe_query_angle_mean_deg",
+       "mean angle between a query and its target as the model sees them at each probe (replicas pooled)", "degree",
+       "capacity_probe"},
+      {"probe_query_angle_max_deg",
+       "largest angle between a query and its target as the model sees them at each probe (replicas pooled)",
+       "degree", "capacity_probe"},
   };
   return variables;
 }
@@ -73,11 +95,15 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
   }
   std::vector<Probe> probes;
   try {
-    // One probe: every replica at this M, on the same group, pooled on the root and shared so
-    // that every rank takes the same next step.
+    // One probe: every replica at this M (or the point's own replica), on the same group,
+    // pooled on the root and shared so that every rank takes the same next step.
+    const std::int64_t first_replica = config.pools_replicas() ? 0 : c.replica;
+    const std::int64_t end_replica = config.pools_replicas() ? config.replicas : c.replica + 1;
+    const bool mhm = !has_feature_map(c.kind);
     auto probe = [&](std::int64_t m) {
-      double retrieved = 0.0, queries = 0.0, stored = 1.0;
-      for (std::int64_t r = 0; r < config.replicas; ++r) {
+      double retrieved = 0.0, queries = 0.0, stored = 1.0, min_angle = kNaN;
+      std::vector<double> angles;
+      for (std::int64_t r = first_replica; r < end_replica; ++r) {
         Configuration p = c;
         p.m = m;
         p.replica = r;
@@ -94,11 +120,21 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
           queries += n;
           const double fraction = one.values.at("stored_fraction")[0];
           stored = std::isnan(fraction) ? kNaN : std::min(stored, fraction);
+          const double angle = one.values.at(mhm ? "min_angle_deg" : "feature_min_angle_deg")[0];
+          // A replica without the metric (run.metrics = off) leaves the smallest unknown.
+          if (r == first_replica || std::isnan(angle)) {
+            min_angle = angle;
+          } else if (!std::isnan(min_angle)) {
+            min_angle = std::min(min_angle, angle);
+          }
+          angles.insert(angles.end(), one.query_angles_deg.begin(), one.query_angles_deg.end());
         }
       }
-      std::vector<double> shared{queries > 0 ? retrieved / queries : 0.0, stored};
+      const kernels::AngleSummary query_angle = kernels::summarize_angles(angles);
+      std::vector<double> shared{queries > 0 ? retrieved / queries : 0.0, stored, min_angle,
+                                 query_angle.median, query_angle.mean, query_angle.max};
       group.broadcast(shared);
-      probes.push_back({m, shared[0], shared[1]});
+      probes.push_back({m, shared[0], shared[1], shared[2], {shared[3], shared[4], shared[5]}});
       return shared[0] >= 1.0 - config.capacity_delta;
     };
 
@@ -118,12 +154,13 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
         (probe(mid) ? good : bad) = mid;
       }
     }
-    auto success_at = [&](std::int64_t m) {
+    auto probe_at = [&](std::int64_t m) -> const Probe* {
       for (const Probe& p : probes) {
-        if (p.m == m) return p.success;
+        if (p.m == m) return &p;
       }
-      return kNaN;
+      return nullptr;
     };
+    auto success_at = [&](std::int64_t m) { return probe_at(m) ? probe_at(m)->success : kNaN; };
     if (good == 0) {
       v["capacity"] = {static_cast<double>(m_min - 1)};
       v["capacity_bound"] = {-1.0};
@@ -131,6 +168,10 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
       v["capacity"] = {static_cast<double>(good)};
       v["capacity_bound"] = {bad == 0 ? 1.0 : 0.0};
       v["success_at_capacity"] = {success_at(good)};
+      if (const Probe* at = probe_at(good)) {
+        v["min_angle_at_capacity_deg"] = {at->feature_min_angle};
+        v["query_angle_median_at_capacity_deg"] = {at->query_angle.median};
+      }
     }
     if (bad != 0) v["success_above_capacity"] = {success_at(bad)};
     double provable = kNaN;
@@ -150,16 +191,24 @@ ConfigResult execute_capacity(const SweepConfig& config, const Configuration& c,
     result.status = ResultStatus::failed;
     result.message = e.what();
   }
-  std::vector<double> probe_m, probe_success, probe_stored;
+  std::vector<double> probe_m, probe_success, probe_stored, probe_angle, probe_median, probe_mean, probe_max;
   for (const Probe& p : probes) {
     probe_m.push_back(static_cast<double>(p.m));
     probe_success.push_back(p.success);
     probe_stored.push_back(p.stored_fraction);
+    probe_angle.push_back(p.feature_min_angle);
+    probe_median.push_back(p.query_angle.median);
+    probe_mean.push_back(p.query_angle.mean);
+    probe_max.push_back(p.query_angle.max);
   }
   v["probes"] = {static_cast<double>(probes.size())};
   v["probe_M"] = probe_m;
   v["probe_success"] = probe_success;
   v["probe_stored_fraction"] = probe_stored;
+  v["probe_min_angle_deg"] = probe_angle;
+  v["probe_query_angle_median_deg"] = probe_median;
+  v["probe_query_angle_mean_deg"] = probe_mean;
+  v["probe_query_angle_max_deg"] = probe_max;
   v["seconds"] = {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   return result;
 }

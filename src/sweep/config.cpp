@@ -323,6 +323,7 @@ const std::vector<Key>& keys() {
       HOPCAP_DOUBLE("capacity", "delta", capacity_delta),
       HOPCAP_INT("capacity", "M_min", capacity_m_min),
       HOPCAP_INT("capacity", "M_max", capacity_m_max),
+      HOPCAP_BOOL("capacity", "per_replica", capacity_per_replica),
       HOPCAP_STRING("run", "output", output),
       HOPCAP_INT("run", "group_size", group_size),
       HOPCAP_INT("run", "commit_every", commit_every),
@@ -485,13 +486,14 @@ std::vector<DataSource> data_sources(const SweepConfig& c) {
 }
 
 std::vector<std::int64_t> grid_shape(const SweepConfig& c) {
-  // Capacity mode searches over M and pools the replicas: both axes collapse to one entry.
+  // Capacity mode searches over M (one entry) and pools the replicas (one entry) unless it
+  // searches each replica on its own.
   const auto length = [](const auto& axis) { return static_cast<std::int64_t>(axis.size()); };
   return {length(c.d),     c.capacity ? std::int64_t{1} : length(c.m),
           length(c.dphi),  c.lambda.empty() ? length(c.beta) : length(c.lambda),
           length(c.sep),   length(c.query),
           length(c.model), length(c.memories),
-          c.capacity ? std::int64_t{1} : c.replicas};
+          c.pools_replicas() ? std::int64_t{1} : c.replicas};
 }
 
 void validate(const SweepConfig& c) {
@@ -569,6 +571,22 @@ void validate(const SweepConfig& c) {
         if (dphi > d && c.filter != DphiFilter::dphi_at_most_d) {
           fail("uhop.init", "identity needs Dphi <= d for every point (Dphi = " + std::to_string(dphi) +
                                 ", d = " + std::to_string(d) + "); add filter = \"Dphi <= d\"");
+        }
+      }
+    }
+  }
+
+  // Feature-angle queries of a KHM are placed through its map, which must reach every feature
+  // direction (make_queries): refused here rather than failing every point at run time.
+  const bool feature_queries = std::any_of(c.query.begin(), c.query.end(),
+                                           [](const QueryModel& q) { return q.in_feature_space(); });
+  if (feature_queries && std::any_of(c.model.begin(), c.model.end(), has_feature_map)) {
+    for (std::int64_t dphi : c.dphi) {
+      if (dphi < 2) fail("sweep.query", "feature_angle queries need Dphi >= 2 (got Dphi = " + std::to_string(dphi) + ")");
+      for (std::int64_t d : c.d) {
+        if (dphi > d && c.filter != DphiFilter::dphi_at_most_d) {
+          fail("sweep.query", "feature_angle queries need Dphi <= d for every KHM point (Dphi = " +
+                                  std::to_string(dphi) + ", d = " + std::to_string(d) + "); add filter = \"Dphi <= d\"");
         }
       }
     }

@@ -95,7 +95,8 @@ Configuration sized_for_cost(const SweepConfig& config, const Configuration& c) 
 // Probes of a capacity search per point: about 2·log2(M_max/M_min) per replica, the largest
 // dominating; make_plan counts 4 at M_max per replica.
 double probes_per_configuration(const SweepConfig& config) {
-  return config.capacity ? 4.0 * static_cast<double>(config.replicas) : 1.0;
+  if (!config.capacity) return 1.0;
+  return 4.0 * (config.pools_replicas() ? static_cast<double>(config.replicas) : 1.0);
 }
 
 double metrics_flops_of_one(const SweepConfig& config, const Configuration& c) {
@@ -149,7 +150,7 @@ double measure_retrieval_steps(const SweepConfig& config, const Configuration& c
     std::copy_n(memories.row(targets[static_cast<std::size_t>(i)]), c.d, aimed_at.row(i));
   }
   Matrix states(probed, c.d);
-  make_queries(query, aimed_at, local, ids, c.query_seed, states);
+  make_queries(query, aimed_at, local, ids, c.query_seed, states, map ? &*map : nullptr);
   const Retriever retriever(memories, rs, map);
   std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(probed));
   retriever.run(states, targets, outcomes);

@@ -14,6 +14,7 @@
 #include "hopcap/io/hdf5_lock.hpp"
 #include "hopcap/io/loaders.hpp"
 #include "hopcap/kernels/metrics.hpp"
+#include "hopcap/kernels/query_angles.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/parallel/group.hpp"
@@ -85,6 +86,14 @@ const std::vector<SweepVariable>& sweep_variables() {
       {"energy_mean", "mean model energy of the final states", "1", ""},
       {"metastable_mean", "mean metastable-state size", "1", ""},
       {"queries", "number of queries", "1", ""},
+      {"query_angle_median_deg",
+       "median angle between a query and its target memory as the model sees them (normalised features for a KHM, "
+       "raw for the MHM)",
+       "degree", ""},
+      {"query_angle_mean_deg", "mean angle between a query and its target memory as the model sees them", "degree",
+       ""},
+      {"query_angle_max_deg", "largest angle between a query and its target memory as the model sees them",
+       "degree", ""},
       {"delta_min", "minimum separation of the normalised memories, 1 - max cosine", "1", ""},
       {"raw_delta_min", "minimum separation Delta_min of the raw memories (Ramsauer et al.)", "1", ""},
       {"min_angle_deg", "smallest angle between two memories", "degree", ""},
@@ -274,6 +283,9 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       data_queries = io::preprocess(all, pre);
     }
     std::vector<QueryOutcome> outcomes(static_cast<std::size_t>(n));
+    // The noise the model sees: each query's angle to its target after the map (NaN without a target).
+    std::vector<double> angles(static_cast<std::size_t>(n), kNaN);
+    const FeatureMap* scoring_map = map ? &*map : nullptr;
     for (std::int64_t q0 = 0; q0 < n; q0 += kQueryBlock) {
       const std::int64_t b = std::min(kQueryBlock, n - q0);
       std::vector<std::int64_t> targets(static_cast<std::size_t>(b), -1), local_targets(static_cast<std::size_t>(b), -1);
@@ -291,7 +303,12 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       if (query.kind == QueryKind::data) {
         std::copy_n(data_queries.row(q0), states.data.size(), states.data.begin());
       } else {
-        make_queries(query, target_memories, local_targets, ids, c.query_seed, states);
+        make_queries(query, target_memories, local_targets, ids, c.query_seed, states, scoring_map);
+      }
+      if (query.has_target()) {
+        kernels::query_target_angles_deg(
+            states, target_memories, scoring_map,
+            std::span<double>(angles).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
       }
       retriever.run(states, targets,
                     std::span<QueryOutcome>(outcomes).subspan(static_cast<std::size_t>(q0), static_cast<std::size_t>(b)));
@@ -314,6 +331,11 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
     v["energy_mean"] = {s.energy_mean};
     v["metastable_mean"] = {s.metastable_mean};
     v["queries"] = {static_cast<double>(s.queries)};
+    const kernels::AngleSummary angle_summary = kernels::summarize_angles(angles);
+    v["query_angle_median_deg"] = {angle_summary.median};
+    v["query_angle_mean_deg"] = {angle_summary.mean};
+    v["query_angle_max_deg"] = {angle_summary.max};
+    result.query_angles_deg = std::move(angles);
     std::vector<double> histogram(static_cast<std::size_t>(kMetastableBins), 0.0);
     for (std::size_t k = 0; k < s.metastable_histogram.size(); ++k) {
       histogram[std::min<std::size_t>(k, static_cast<std::size_t>(kMetastableBins - 1))] +=

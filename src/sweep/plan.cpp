@@ -143,10 +143,11 @@ Plan make_plan(const SweepConfig& config) {
     assign_seeds(config, c);
     if (config.capacity) {
       // A capacity point searches over M: about 2·log2(M_max/M_min) probes, each over every
-      // replica; the largest probes dominate.
+      // replica it pools; the largest probes dominate.
       Configuration probe = c;
       probe.m = config.capacity_m_max;
-      c.cost = 4.0 * static_cast<double>(config.replicas) * estimated_cost(config, probe);
+      const double replicas = config.pools_replicas() ? static_cast<double>(config.replicas) : 1.0;
+      c.cost = 4.0 * replicas * estimated_cost(config, probe);
     } else {
       c.cost = estimated_cost(config, c);
     }

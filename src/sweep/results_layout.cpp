@@ -29,16 +29,18 @@ const std::vector<SweepVariable>& lambda_variables() {
   return variables;
 }
 
-// Capacity mode has no M and no replica axis in the file (the search runs over M and pools
-// the replicas); inside the plan they have one entry each.
-bool collapsed_in_capacity_mode(std::size_t axis) { return axis == 1 || axis == kAxisCount - 1; }
+// Capacity mode has no M axis in the file (the search runs over M), and no replica axis when
+// it pools the replicas; inside the plan they have one entry each.
+bool collapsed_in_file(const SweepConfig& config, std::size_t axis) {
+  return config.capacity && (axis == 1 || (axis == kAxisCount - 1 && config.pools_replicas()));
+}
 
 }  // namespace
 
 std::vector<std::int64_t> file_point(const SweepConfig& config, const GridIndex& index) {
   std::vector<std::int64_t> point;
   for (std::size_t a = 0; a < kAxisCount; ++a) {
-    if (!config.capacity || !collapsed_in_capacity_mode(a)) point.push_back(index[a]);
+    if (!collapsed_in_file(config, a)) point.push_back(index[a]);
   }
   return point;
 }
@@ -77,7 +79,7 @@ io::ResultsLayout sweep_layout(const SweepConfig& c, const std::map<std::string,
       {"replica", "replica (independent memories, queries and maps)", "1", numbers(replicas), {}, true},
   };
   for (std::size_t a = 0; a < axes.size(); ++a) {
-    if (!c.capacity || !collapsed_in_capacity_mode(a)) layout.axes.push_back(axes[a]);
+    if (!collapsed_in_file(c, a)) layout.axes.push_back(axes[a]);
   }
   if (c.capacity) {
     layout.extra_dims = {{"capacity_probe", "probe of the capacity search", capacity_probe_length(c)}};

@@ -33,6 +33,11 @@ expect_json "retrieve with the saved map" \
 expect_json "retrieval in feature space" \
   "j['settings']['khm_space']=='feature' and j['summary']['success_rate']==1.0" \
   retrieve --d 24 --M 12 --beta 20 --query angle:10 --feature-map "$work/ico.h5" --khm-space feature
+# Queries at 10° after the map (the icosahedron's codes are 63° apart): all retrieved.
+expect_json "feature-angle queries through the saved map" \
+  "j['settings']['query']=='feature_angle:10' and j['summary']['success_rate']==1.0" \
+  retrieve --d 24 --M 12 --beta 20 --query feature_angle:10 --feature-map "$work/ico.h5"
+expect_error "demo shares its queries between models" "feature_angle.*demo" demo --query feature_angle:10
 expect_error "feature space needs a map" "needs a feature map" retrieve --M 12 --khm-space feature
 expect_error "bad khm space" "khm-space" retrieve --M 12 --khm-space sideways
 

@@ -22,6 +22,9 @@ in order), the extra dimensions (named in the section's text) and a variable tab
 For a feature-map or landscape file, the table of its section lists every variable of the root
 group with its dimensions, type and units.
 
+An axis the section names as optional ("the axis `replica` (int64) follows `memories`") is
+expected, at that place, in the files that have it.
+
 A file of a `sweep.lambda` sweep (its grid has the axis `lambda`) is checked against the same
 section with the axis `lambda` in place of `beta` (as the doc's sentence "`lambda` (TYPE)
 replaces `beta`" says) and with the variables of the section "Files of a `sweep.lambda` sweep"
@@ -189,6 +192,17 @@ def check_file(doc, path):
                 documented = [(new_name, new_kind if kind else "") if name == old_name else (name, kind)
                               for name, kind in documented]
             rows = rows + table(lambda_lines)
+        # An optional axis: "the axis `replica` (int64) follows `memories`" (capacity files of
+        # capacity.per_replica), inserted where the sentence puts it when the file has it.
+        optional = re.search(r"the axis `(\w+)` \(([^)]*)\) follows `(\w+)`", " ".join(lines))
+        if optional and optional.group(1) in axes:
+            added, added_kind, after = optional.groups()
+            at = [name for name, _ in documented].index(after) + 1 if after in [n for n, _ in documented] else None
+            check(at is not None, f"{where}: the doc puts axis {added} after {after}, which it does not list")
+            if at is not None:
+                # As for lambda below: in an untyped list a typed name would type the names before it.
+                typed = any(kind for _, kind in documented)
+                documented = documented[:at] + [(added, added_kind if typed else "")] + documented[at:]
         names = [name for name, _ in documented]
         # A name followed by "(labels)" closes a run of label axes: "`sep`, `query` (labels)".
         types, pending = {}, []

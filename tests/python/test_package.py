@@ -210,6 +210,114 @@ class Capacity(unittest.TestCase):
         self.assertEqual(result.attrs["delta"], hopcap.default_delta(ds))
 
 
+class PerReplica(unittest.TestCase):
+    """Capacity files searched per replica, and files of one experiment combined along model."""
+
+    @classmethod
+    def setUpClass(cls):
+        common = ("capacity.enabled=true", "capacity.per_replica=true", "capacity.M_min=2", "capacity.M_max=32",
+                  "sweep.Dphi=[2,4]", "sweep.beta=[8.0]", 'sweep.sep=["softmax"]', 'sweep.query=["feature_angle:20"]')
+        cls.baselines = run_sweep("baselines", *common, 'sweep.model=["khm_random","mhm"]', "sweep.replicas=3")
+        cls.learned = run_sweep("learned", *common, 'sweep.model=["khm_identity"]', "sweep.replicas=1")
+
+    def test_a_replica_axis_and_the_spread_over_it(self):
+        self.assertEqual(raw_axes(self.baselines)[-1], "replica")
+        result = hopcap.capacity(hopcap.open_run(self.baselines))
+        self.assertIn("replica", result["capacity"].dims)
+        from hopcap.capacity import over_replicas
+        pooled = over_replicas(result)
+        cap, status = raw(self.baselines, "capacity"), raw(self.baselines, "status")
+        cap = np.where(status == 1, cap, np.nan)
+        axes = raw_axes(self.baselines)[:-1]  # the file's axes but replica, in file order
+
+        def as_file(name):
+            return pooled[name].transpose(*axes).values
+
+        np.testing.assert_allclose(as_file("capacity"), np.nanmean(cap, axis=-1))
+        np.testing.assert_array_equal(as_file("capacity_low"), np.nanmin(cap, axis=-1))
+        np.testing.assert_array_equal(as_file("capacity_high"), np.nanmax(cap, axis=-1))
+        # The bounds' angle: the smallest code angle over the replicas, KHMs only.
+        angle = np.where(status == 1, raw(self.baselines, "min_angle_at_capacity_deg"), np.nan)
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in raw(self.baselines, "model")]
+        got = as_file("angle_deg")
+        khm = models.index("khm_random")
+        np.testing.assert_array_equal(got[:, :, :, :, :, khm], np.nanmin(angle, axis=-1)[:, :, :, :, :, khm])
+        self.assertTrue(np.isnan(got[:, :, :, :, :, models.index("mhm")]).all())
+
+    def test_files_of_one_experiment_combine_along_model(self):
+        ds = hopcap.open_runs([self.learned, self.baselines])
+        self.assertEqual(sorted(str(m) for m in ds["model"].values), ["khm_identity", "khm_random", "mhm"])
+        self.assertEqual(ds.sizes["replica"], 3)
+        learned = ds.sel(model="khm_identity")
+        self.assertTrue((learned["status"].sel(replica=[1, 2]) == 0).all())
+        alone = hopcap.open_run(self.learned)
+        np.testing.assert_array_equal(learned["capacity"].sel(replica=0).values,
+                                      alone["capacity"].sel(model="khm_identity", replica=0).values)
+        with self.assertRaisesRegex(hopcap.RunFileError, "differ in axis query|combine along model"):
+            hopcap.open_runs([self.learned, CAPACITY])
+        with self.assertRaisesRegex(hopcap.RunFileError, "a model appears in two"):
+            hopcap.open_runs([self.baselines, self.baselines])
+
+    def test_the_capacity_figure_draws_the_spread_and_no_point_above_its_bound(self):
+        ds = hopcap.open_runs([self.learned, self.baselines])
+        fig = figures.capacity_vs_dphi(ds, binary=HOPCAP, notes=[])
+        caption = hopcap.caption_of(fig)
+        self.assertIn("per replica (3 replicas)", caption.replace("Series searched ", ""))
+        bars = [c for ax in fig.axes for c in ax.collections if type(c).__name__ == "LineCollection"]
+        self.assertTrue(bars, "no error bars drawn")
+        if hopcap.bounds.has_bounds_command(HOPCAP):
+            self.assertIn("measured smallest feature angle", caption)
+            self.assertEqual(fig.hopcap_above_upper, 0)
+
+    def test_the_report_gives_the_mean_and_spread_over_replicas(self):
+        text, _ = report.build_report(self.baselines, WORK / "per_replica.md", WORK / "per_replica_figures",
+                                      draw=False)
+        status = raw(self.baselines, "status")
+        cap = np.where(status == 1, raw(self.baselines, "capacity"), np.nan)
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in raw(self.baselines, "model")]
+        # Axis order: d, Dphi, beta, sep, query, model, memories, replica; one d, beta, sep, query, memories.
+        row = next(line for line in text.splitlines() if line.startswith("| khm_random |"))
+        cells = [c.strip() for c in row.strip("|").split("|")][-2:]  # D_Phi = 2 and 4
+        for cell, values in zip(cells, cap[0, :, 0, 0, 0, models.index("khm_random"), 0, :]):
+            values = values[np.isfinite(values)]
+            if values.min() == values.max():
+                self.assertTrue(cell.endswith(str(int(values[0]))), (cell, values))
+            else:
+                self.assertIn(f"{values.mean():.3g} ({int(values.min())}–{int(values.max())})", cell)
+        self.assertIn("| replica |", text)
+
+    def test_success_curves_one_per_replica_in_their_series_style(self):
+        ds = hopcap.open_run(self.baselines)
+        fig = figures.success_vs_m(ds, notes=[])
+        legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        self.assertFalse(any("replica" in t for t in legend_texts), legend_texts)
+        probe_m = raw(self.baselines, "probe_M")
+        status = raw(self.baselines, "status")
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in raw(self.baselines, "model")]
+        k = models.index("khm_random")
+        # Axis order: d, Dphi, beta, sep, query, model, memories, replica, capacity_probe.
+        expected = sum(1 for dphi in range(probe_m.shape[1]) for r in range(probe_m.shape[7])
+                       if status[0, dphi, 0, 0, 0, k, 0, r] == 1 and np.isfinite(probe_m[0, dphi, 0, 0, 0, k, 0, r]).any())
+        panel = next(ax for ax in fig.axes if "khm_random" in ax.get_title())
+        # Data curves carry markers; the threshold line has none.
+        drawn = [line for line in lines_of(panel) if line.get_marker() not in ("None", "", None)]
+        self.assertEqual(len(drawn), expected)
+        styles = {(line.get_color(), line.get_marker()) for line in drawn}
+        self.assertEqual(len(styles), len({d for d in range(probe_m.shape[1])
+                                           if (status[0, d, 0, 0, 0, k, 0, :] == 1).any()}))
+
+    def test_make_figures_of_several_files_records_them_all(self):
+        out = WORK / "combined"
+        results = hopcap.make_figures([self.learned, self.baselines], out, binary=HOPCAP)
+        self.assertIn("capacity_vs_dphi", {r.name for r in results if r.paths})
+        manifest = (out / "hopcap_figures.json").read_text(encoding="utf-8")
+        self.assertIn(f"{self.learned.resolve()} + {self.baselines.resolve()}", manifest)
+        linked = hopcap.drawn_figures([self.learned, self.baselines], out)
+        self.assertTrue(any(r.paths for r in linked))
+        # The same folder is not the figures of one of the files alone.
+        self.assertFalse(any(r.paths for r in hopcap.drawn_figures(self.baselines, out)))
+
+
 class Bounds(unittest.TestCase):
     def test_binary_search_order(self):
         saved = os.environ.get("HOPCAP")

@@ -86,4 +86,28 @@ for k, m in enumerate((cap, cap + 1)):
 print(f"probes at M = {cap}, {cap + 1} equal the grid runs ({pooled[0]:.4f}, {pooled[1]:.4f})")
 PY
 fi
+
+# One search per replica (capacity.per_replica): a replica axis, and the same file at any
+# rank count, query angles included (feature_angle queries are placed through each map).
+per_replica=("${capacity[@]}" --set capacity.per_replica=true --set 'sweep.query=["angle:20", "feature_angle:20"]'
+             --set 'sweep.model=["mhm", "khm_random"]')
+OMP_NUM_THREADS=1 run_np 1 "$tiny" -o "$work/each1.h5" "${per_replica[@]}" >"$work/each1.log" 2>&1 ||
+  fail "per-replica run: $(tail -5 "$work/each1.log")"
+OMP_NUM_THREADS=1 run_np 3 "$tiny" -o "$work/each3.h5" "${per_replica[@]}" --set run.group_size=1 >"$work/each3.log" 2>&1 ||
+  fail "per-replica run at 3 ranks: $(tail -5 "$work/each3.log")"
+"$py" "$here/compare_runs.py" "$work/each1.h5" "$work/each3.h5" 0 || fail "per-replica capacity differs at 3 ranks"
+"$py" - "$work/each1.h5" <<'PY' || fail "per-replica layout"
+import sys
+import h5py
+import numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    status = f["status"]
+    axes = [status.dims[k][0].name.lstrip("/") for k in range(status.ndim)]
+    assert axes[-1] == "replica" and f["replica"].shape == (2,), axes
+    assert (status[...] == 1).all()
+    queries = [q.decode() if isinstance(q, bytes) else str(q) for q in f["query"][...]]
+    placed = f["probe_query_angle_max_deg"][:, :, :, :, queries.index("feature_angle:20")]
+    placed = placed[~np.isnan(placed)]
+    assert placed.size and np.allclose(placed, 20.0, atol=1e-9), placed
+PY
 finish

@@ -1,11 +1,13 @@
 #pragma once
 // Capacity mode of a sweep: for one point of the other axes, the largest M whose retrieval
-// success (pooled over the replicas' queries) is at least 1 − δ, found by doubling M from
+// success (pooled over the replicas' queries, or of the point's own replica with
+// capacity.per_replica) is at least 1 − δ, found by doubling M from
 // capacity.M_min, then bisecting between the last success and the first failure. The memory
 // sets of one replica are nested in M (the first M memories of one stream), so each probe adds
 // memories to the same set. Beside it: the theoretical capacities at the Prop 3.1 lower bound
 // on the optimal separation and at the strongest valid lower bound (CSW or Prop 3.1), and the
-// largest probed M at which the well-separation condition proves every memory stored.
+// largest probed M at which the well-separation condition proves every memory stored; per
+// probe and at M*, the smallest code angle and the angles of the queries as the model sees them.
 //
 // The search assumes success falls with M; where sampling noise makes it non-monotone, the
 // result is a largest M that passed with a larger one that failed right above it
@@ -22,7 +24,8 @@
 namespace hopcap::sweep {
 
 /// The variables of a capacity-mode file, over the axes d, Dphi, beta, sep, query, model,
-/// memories (and the extra dimension capacity_probe for the search trace).
+/// memories (replica too with capacity.per_replica), and the extra dimension capacity_probe
+/// for the search trace.
 const std::vector<SweepVariable>& capacity_variables();
 
 /// Length of the capacity_probe dimension: the most probes the search can make.

@@ -24,7 +24,7 @@
 //                scale_pixels, normalize
 //   [uhop]       loss, tau, tau_min, anneal, optimizer, lr, lr_follows_tau, momentum,
 //                projection, init, iters, batch, restarts, bias
-//   [capacity]   enabled, delta, M_min, M_max
+//   [capacity]   enabled, delta, M_min, M_max, per_replica
 //   [run]        output, group_size, commit_every, commit_seconds, progress_seconds, fail_fast,
 //                metrics, metrics_sample
 //
@@ -108,6 +108,11 @@ struct SweepConfig {
   double capacity_delta = 0.01;
   std::int64_t capacity_m_min = 2;
   std::int64_t capacity_m_max = 65536;
+  /// One search per replica (a replica axis in the file, for error bars) instead of one search
+  /// over the replicas' pooled queries.
+  bool capacity_per_replica = false;
+  /// Whether the replicas of a capacity point are pooled into one search.
+  bool pools_replicas() const { return capacity && !capacity_per_replica; }
 
   // [run]
   std::string output = "hopcap-run.h5";
@@ -149,7 +154,7 @@ struct DataSource {
 std::vector<DataSource> data_sources(const SweepConfig& config);
 
 /// Lengths of the grid's axes in the order of sweep::kAxisNames (plan.hpp). In capacity mode
-/// the M and replica axes have one entry each.
+/// the M axis has one entry, and so has the replica axis unless capacity.per_replica.
 std::vector<std::int64_t> grid_shape(const SweepConfig& config);
 
 /// The full effective config as TOML, every key present, every value by its canonical name;

@@ -37,6 +37,9 @@ struct ConfigResult {
   /// Seconds this rank spent in U-Hop+ training, separation metrics and retrieval (summed over
   /// the probes of a capacity search).
   std::array<double, 3> phase_seconds{};
+  /// Each query's angle to its target as the model sees it (NaN without a target), in query
+  /// order: what a capacity probe pools over its replicas. Not written to the file as such.
+  std::vector<double> query_angles_deg;
 };
 
 /// One output variable of a sweep: over the grid axes, plus at most one extra dimension.
