@@ -20,6 +20,14 @@ void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
              std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
              std::int64_t ldc);
 
+/// The same three products in single precision (cblas_sgemm), for the float32 retrieval.
+void gemm_nt(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
+             const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc);
+void gemm_nn(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
+             const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc);
+void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
+             const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc);
+
 /// Number of threads the BLAS library uses, and a one-line description of its build.
 int num_threads();
 const char* config_string();
