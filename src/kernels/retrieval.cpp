@@ -259,9 +259,16 @@ struct Blocks {
   std::int64_t count() const { return (local + block - 1) / block; }
 };
 
-// Row maxima (exact in double for either Real); false if a score is not finite.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HOPCAP_SCAN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define HOPCAP_SCAN_CLONES
+#endif
+
+// Row maxima (exact in double for either Real); false if a score is not finite. AVX2 where
+// the CPU has it: the scan reads every score once and was a fifth of the float32 step.
 template <class Real>
-bool row_maxima(const Real* z, std::int64_t rows, std::int64_t ld, double* row_max) {
+HOPCAP_SCAN_CLONES bool row_maxima(const Real* z, std::int64_t rows, std::int64_t ld, double* row_max) {
   bool finite = true;
   for (std::int64_t i = 0; i < rows; ++i) {
     const Real* zi = z + i * ld;
@@ -269,7 +276,7 @@ bool row_maxima(const Real* z, std::int64_t rows, std::int64_t ld, double* row_m
     Real bad = 0;  // z − z is 0 for a finite z and NaN otherwise
 #pragma omp simd reduction(max : m) reduction(+ : bad)
     for (std::int64_t j = 0; j < ld; ++j) {
-      m = std::max(m, zi[j]);
+      m = zi[j] > m ? zi[j] : m;
       bad += zi[j] - zi[j];
     }
     if (!(bad == 0.0)) finite = false;
