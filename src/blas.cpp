@@ -65,24 +65,24 @@ void gemm_nt(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const 
              const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   check_dims(m, n, k);
   if (m == 0 || n == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b, dim(ldb),
-              beta, c, dim(ldc));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b,
+              dim(ldb), beta, c, dim(ldc));
 }
 
 void gemm_nn(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
              const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   check_dims(m, n, k);
   if (m == 0 || n == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b, dim(ldb),
-              beta, c, dim(ldc));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b,
+              dim(ldb), beta, c, dim(ldc));
 }
 
 void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
              const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   check_dims(m, n, k);
   if (m == 0 || n == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b, dim(ldb),
-              beta, c, dim(ldc));
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dim(m), dim(n), dim(k), alpha, a, dim(lda), b,
+              dim(ldb), beta, c, dim(ldc));
 }
 
 // Library-specific queries where CMake found them (cmake/HopcapBlas.cmake); otherwise (MKL,

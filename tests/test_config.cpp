@@ -94,6 +94,7 @@ queries_per_memory = 2
 t_max = 7
 epsilon = 0.5
 khm_scores = "raw"
+precision = "float32"
 [uhop]
 loss = "per_memory"
 tau = 0.2
@@ -122,6 +123,7 @@ fail_fast = true
   EXPECT_EQ(c.queries_per_memory, 2);
   EXPECT_EQ(c.t_max, 7);
   EXPECT_EQ(c.khm_scores, KhmScores::raw_features);
+  EXPECT_EQ(c.precision, Precision::float32);
   EXPECT_EQ(c.uhop.loss, "per_memory");
   EXPECT_EQ(c.uhop.optimizer, "sgd");
   EXPECT_TRUE(c.uhop.bias);
@@ -185,6 +187,7 @@ TEST(Config, ErrorsNameTheKey) {
   expect_error_starting("[retrieval]\nt_max = 0\n", "retrieval.t_max:");
   expect_error_starting("[retrieval]\nepsilon = 0\n", "retrieval.epsilon:");
   expect_error_starting("[retrieval]\nkhm_scores = \"cosine\"\n", "retrieval.khm_scores:");
+  expect_error_starting("[retrieval]\nprecision = \"float16\"\n", "retrieval.precision:");
   expect_error_starting("[retrieval]\nnormalize = 1\n", "retrieval.normalize:");
   expect_error_starting("[uhop]\ntau = 0\n", "uhop.tau:");
   expect_error_starting("[uhop]\ntau = 0.1\ntau_min = 0.2\n", "uhop.tau_min:");
@@ -268,6 +271,8 @@ TEST(Config, UnknownNamesListTheAcceptedOnes) {
             "sweep.filter: unknown filter 'd < 3' (\"\" | Dphi <= d | Dphi >= d)");
   EXPECT_EQ(parse_error("[retrieval]\nkhm_scores = \"cosine\"\n"),
             "retrieval.khm_scores: unknown KHM scores 'cosine' (normalized | raw)");
+  EXPECT_EQ(parse_error("[retrieval]\nprecision = \"half\"\n"),
+            "retrieval.precision: unknown precision 'half' (float64 | float32)");
   EXPECT_EQ(parse_error("[run]\nmetrics = \"sampled\"\n"),
             "run.metrics: unknown metrics mode 'sampled' (exact | estimate | off)");
   EXPECT_EQ(parse_error("[sweep]\nmemories = [\"\"]\n"),
@@ -333,6 +338,7 @@ TEST(Config, PrintedConfigReadsBackExactly) {
   c.memories = {MemorySource::parse("gaussian")};
   c.filter = DphiFilter::dphi_at_least_d;
   c.khm_scores = KhmScores::raw_features;
+  c.precision = Precision::float32;
   c.seed = 18446744073709551ULL;
   c.tol = 0.0;
   c.uhop.tau = 0.07;
@@ -391,6 +397,18 @@ TEST(Config, ScienceTextIgnoresRunSettingsOnly) {
   const std::string science = science_toml(a);
   const std::string run = science.substr(science.find("[run]"));
   EXPECT_EQ(run, "[run]\nmetrics = \"exact\"\nmetrics_sample = 1024\n");
+}
+
+TEST(Config, PrecisionIsPrintedAndPartOfTheScience) {
+  SweepConfig c;
+  EXPECT_EQ(c.precision, Precision::float64);
+  EXPECT_NE(to_toml(c).find("precision = \"float64\""), std::string::npos);
+  apply_override(c, "retrieval.precision=\"float32\"");
+  EXPECT_EQ(c.precision, Precision::float32);
+  EXPECT_EQ(parse_config(to_toml(c)), c);
+  // --resume compares the science text: a float32 file is not continued in float64.
+  EXPECT_NE(science_toml(SweepConfig{}), science_toml(c));
+  EXPECT_NE(science_toml(c).find("precision = \"float32\""), std::string::npos);
 }
 
 TEST(Config, MetricsModeIsValidatedPrintedAndPartOfTheScience) {

@@ -76,6 +76,25 @@ TEST(FixedPoint, DigitLanesSumToTheSameIntegersAsToFixed) {
   }
 }
 
+TEST(FixedPoint, FloatTermsGiveTheIntegersOfTheirDoubleValues) {
+  // float32 retrieval adds float partial sums: each is exactly a double, then fixed point.
+  std::mt19937_64 gen(13);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  const Scale s(100);
+  for (std::int64_t n : {1, 5, 8, 19}) {
+    std::vector<float> v(static_cast<std::size_t>(n));
+    std::vector<std::int64_t> high(n, 0), middle(n, 0), low(n, 0);
+    std::vector<Fixed> expected(n, 0), got(n, 0);
+    for (int term = 0; term < 20; ++term) {
+      for (std::int64_t j = 0; j < n; ++j) v[static_cast<std::size_t>(j)] = std::ldexp(unit(gen), -term);
+      add_digits(v.data(), n, s, high.data(), middle.data(), low.data());
+      for (std::int64_t j = 0; j < n; ++j) expected[j] += to_fixed(static_cast<double>(v[j]), s);
+    }
+    fold_digits(n, high.data(), middle.data(), low.data(), got.data());
+    for (std::int64_t j = 0; j < n; ++j) EXPECT_TRUE(got[j] == expected[j]) << "lane " << j << " of " << n;
+  }
+}
+
 TEST(FixedPoint, FoldAddsToWhatIsThere) {
   const Scale s(60);
   const double v[2] = {-3.75, 1e10};

@@ -91,6 +91,7 @@ TEST(NameTable, EveryVocabularyRoundTrips) {
   expect_round_trips(kQueryKindNames, "angle:DEG | feature_angle:DEG | gauss:SIGMA | mask:FRAC | random | data:SOURCE");
   expect_round_trips(kDistributionNames, "sphere | binary | gaussian");
   expect_round_trips(kKhmScoresNames, "normalized | raw");
+  expect_round_trips(kPrecisionNames, "float64 | float32");
   expect_round_trips(sweep::kModelNames, "mhm | khm_uhop | khm_random | khm_identity");
   expect_round_trips(sweep::kDphiFilterNames, "\"\" | Dphi <= d | Dphi >= d");
   expect_round_trips(sweep::kMetricsModeNames, "exact | estimate | off");

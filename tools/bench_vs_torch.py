@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Time one hopcap kernel and the same computation in PyTorch: same problem, same threads, f64.
+"""Time one hopcap kernel and the same computation in PyTorch: same problem, same threads, f64
+(or, for the retrieval, both in float32 with --precision float32).
 
 --what retrieval (default): one retrieval update x <- Xi^T softmax(beta * Xi x) for a block of
 B queries: two GEMMs and a row-wise softmax (PyTorch without autograd).
@@ -13,6 +14,7 @@ Prints both median times and their ratio (PyTorch time / hopcap time).
 
 Usage: tools/bench_vs_torch.py [--what retrieval|uhop] [--bench PATH] [--threads 2]
                                [--M M] [--d 64] [--B 1024] [--Dphi 64] [--repeats 20]
+                               [--precision float64|float32]   (retrieval only)
 Defaults: retrieval M=4096, bench build/tests/bench/bench_retrieval;
           uhop M=2048, D_Phi=64, bench build/tests/bench/bench_uhop.
 hopcap is timed through the registered benchmark Args only (see tests/bench/bench_*.cpp);
@@ -46,12 +48,13 @@ def time_hopcap(bench, threads, name, repeats):
     return median[0]["real_time"] * unit
 
 
-def time_torch(threads, m, d, b, repeats):
+def time_torch(threads, m, d, b, repeats, precision="float64"):
     import torch
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(1)
-    xi = torch.nn.functional.normalize(torch.randn(m, d, generator=gen, dtype=torch.float64), dim=1)
-    q = torch.nn.functional.normalize(torch.randn(b, d, generator=gen, dtype=torch.float64), dim=1)
+    dtype = torch.float32 if precision == "float32" else torch.float64
+    xi = torch.nn.functional.normalize(torch.randn(m, d, generator=gen, dtype=dtype), dim=1)
+    q = torch.nn.functional.normalize(torch.randn(b, d, generator=gen, dtype=dtype), dim=1)
     beta = 8.0
     with torch.no_grad():
         for _ in range(3):  # warm-up
@@ -136,13 +139,16 @@ def main():
     ap.add_argument("--B", type=int, default=1024, help="queries per block (retrieval)")
     ap.add_argument("--Dphi", type=int, default=64, help="feature dimension D_Phi (uhop)")
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--precision", choices=["float64", "float32"], default="float64",
+                    help="retrieval arithmetic of both sides")
     a = ap.parse_args()
     if a.what == "retrieval":
         bench = a.bench or "build/tests/bench/bench_retrieval"
         m = a.M if a.M is not None else 4096
-        t_hop = time_hopcap(bench, a.threads, f"BM_RetrievalStep/{m}/{a.d}/{a.B}/0/", a.repeats)
-        t_torch, version = time_torch(a.threads, m, a.d, a.B, a.repeats)
-        print(f"retrieval step M={m} d={a.d} B={a.B} f64 threads={a.threads}")
+        flag = 1 if a.precision == "float32" else 0
+        t_hop = time_hopcap(bench, a.threads, f"BM_RetrievalStep/{m}/{a.d}/{a.B}/0/{flag}/", a.repeats)
+        t_torch, version = time_torch(a.threads, m, a.d, a.B, a.repeats, a.precision)
+        print(f"retrieval step M={m} d={a.d} B={a.B} {a.precision} threads={a.threads}")
     else:
         bench = a.bench or "build/tests/bench/bench_uhop"
         m = a.M if a.M is not None else 2048

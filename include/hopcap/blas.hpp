@@ -20,7 +20,8 @@ void gemm_tn(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const
              std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
              std::int64_t ldc);
 
-/// The same products in single precision.
+/// The same three products in single precision (cblas_sgemm): float32 retrieval and the
+/// separation metrics' screening tiles.
 void gemm_nt(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
              const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc);
 void gemm_nn(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,

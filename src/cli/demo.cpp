@@ -30,14 +30,17 @@ struct DemoOptions {
   double beta = 16.0;
   std::string query = "angle:20";
   std::uint64_t seed = 1;
+  std::string precision = "float64";
 };
 
 // One table row per separation function for MHM (no map) or KHM retrieval of the queries.
 void print_retrieval_rows(const char* model, const Matrix& memories, const std::optional<FeatureMap>& map,
-                          const Matrix& queries, const std::vector<std::int64_t>& targets, double beta) {
+                          const Matrix& queries, const std::vector<std::int64_t>& targets, double beta,
+                          Precision precision) {
   for (const char* name : {"softmax", "entmax15", "sparsemax"}) {
     RetrievalSettings settings;
     settings.beta = beta;
+    settings.precision = precision;
     settings.separation = Separation::parse(name);
     const Retriever retriever(memories, settings, map);
     Matrix states = queries;
@@ -53,6 +56,12 @@ void print_retrieval_rows(const char* model, const Matrix& memories, const std::
 }
 
 void run_demo(const DemoOptions& o) {
+  Precision precision = Precision::float64;
+  try {
+    precision = kPrecisionNames.parse(o.precision);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string("--precision: ") + e.what());
+  }
   fit_threads_to_work(gemm_flops(o.m, o.m, o.d));  // a retrieval or U-Hop+ step: M x M x d
   std::printf("hopcap %s (git %.12s) demo: MHM and KHM retrieval of M = %lld random memories on the unit "
               "sphere in d = %lld, seed %llu\n\n",
@@ -85,11 +94,11 @@ void run_demo(const DemoOptions& o) {
   std::iota(ids.begin(), ids.end(), std::uint64_t{0});
   Matrix queries(o.m, o.d);
   make_queries(query, memories, targets, ids, o.seed, queries);
-  std::printf("retrieval of one query per memory (%s), beta = %g, t_max = 100, eps = 0.01:\n",
-              query.name().c_str(), o.beta);
+  std::printf("retrieval of one query per memory (%s), beta = %g, t_max = 100, eps = 0.01, %s:\n",
+              query.name().c_str(), o.beta, std::string(kPrecisionNames.name(precision)).c_str());
   std::printf("  %-24s %9s %12s %16s %18s\n", "model", "retrieved", "converged",
               "mean iterations", "mean metastable");
-  print_retrieval_rows("MHM", memories, std::nullopt, queries, targets, o.beta);
+  print_retrieval_rows("MHM", memories, std::nullopt, queries, targets, o.beta, precision);
 
   // U-Hop+ on the same memories: D_Φ = d, τ annealed 0.1 → 0.005 with the step following τ.
   UhopSettings uhop;
@@ -103,7 +112,7 @@ void run_demo(const DemoOptions& o) {
   uhop.iterations = 400;
   uhop.seed = o.seed;
   const UhopResult trained = train_uhop(memories, uhop);
-  print_retrieval_rows("KHM + U-Hop+", memories, trained.map, queries, targets, o.beta);
+  print_retrieval_rows("KHM + U-Hop+", memories, trained.map, queries, targets, o.beta, precision);
   const kernels::SeparationReport feature_sep =
       kernels::feature_separation_report(memories, trained.map.weight, trained.map.bias);
   const WellSeparation feature_ws = check_well_separation(feature_sep, SeparationSpace::sphere, o.beta);
@@ -150,6 +159,8 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--seed", options->seed, "base seed")
       ->capture_default_str()
       ->transform(checked_integer<std::uint64_t>());
+  cmd->add_option("--precision", options->precision, "float64 | float32: arithmetic of the retrieval iterations")
+      ->capture_default_str();
   cmd->callback([options] { run_demo(*options); });
 }
 

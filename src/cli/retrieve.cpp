@@ -37,6 +37,7 @@ struct RetrieveOptions {
   std::int64_t block = 0;
   std::string feature_map;
   std::string khm_scores = "normalized";
+  std::string precision = "float64";
   std::string khm_space = "raw";
   bool train_uhop = false;
   UhopOptions uhop;
@@ -60,6 +61,11 @@ void run_retrieve(const RetrieveOptions& o) {
     settings.khm_scores = kKhmScoresNames.parse(o.khm_scores);
   } catch (const ConfigError& e) {
     throw ConfigError(std::string("--khm-scores: ") + e.what());
+  }
+  try {
+    settings.precision = kPrecisionNames.parse(o.precision);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string("--precision: ") + e.what());
   }
   const QueryModel query = QueryModel::parse(o.query);
   require(query.kind != QueryKind::data, "--query data:SOURCE is a sweep query model (hopcap run); retrieve generates its queries");
@@ -123,6 +129,7 @@ void run_retrieve(const RetrieveOptions& o) {
   config_json["tol"] = o.tolerance;
   config_json["epsilon"] = o.epsilon;
   config_json["seed"] = o.memories.seed;
+  config_json["precision"] = std::string(kPrecisionNames.name(settings.precision));
   if (map) {
     config_json["feature_map"] = o.train_uhop ? "U-Hop+ (trained in this run)" : o.feature_map;
     config_json["D_phi"] = map->feature_dim();
@@ -172,6 +179,9 @@ void register_retrieve(CLI::App& app) {
                   "HDF5 file with W (D_Phi x d) and optional b: run the KHM");
   cmd->add_option("--khm-scores", options->khm_scores,
                   "normalized (paper) | raw (official code's unnormalised features)")
+      ->capture_default_str();
+  cmd->add_option("--precision", options->precision,
+                  "float64 | float32: arithmetic of the iterations (outcomes are always decided in float64)")
       ->capture_default_str();
   cmd->add_option("--khm-space", options->khm_space,
                   "raw: feature-space scores, update of raw memories (paper, default); feature: "

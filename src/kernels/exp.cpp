@@ -30,6 +30,18 @@ constexpr double kC[14] = {1.0,
                            2.0876756987868100e-09,
                            1.6059043836821613e-10};
 
+// The float kernel: ln 2 split so that n·kLn2HiFloat is exact for |n| ≤ 2^7 (9 bits times 7),
+// and 1.5·2^23 to round to an integer in the low mantissa bits of a float.
+constexpr float kLog2eFloat = 0x1.715476p+0f;
+constexpr float kLn2HiFloat = 0x1.63p-1f;       // 0.693359375
+constexpr float kLn2LoFloat = -0x1.bd0106p-13f;  // ln 2 − kLn2HiFloat
+constexpr float kRoundShiftFloat = 12582912.0f;
+constexpr std::uint32_t kRoundShiftFloatBits = 0x4b400000u;
+// 1/k! for k = 0..7: on |r| ≤ ln2/2 the truncation error r^8/8! is < 5.2e-9, a tenth of an
+// ulp of float; degree 6 would leave 1.2e-7, about two.
+constexpr float kCFloat[8] = {1.0f, 1.0f, 0.5f, 0x1.555556p-3f, 0x1.555556p-5f, 0x1.111112p-7f, 0x1.6c16c2p-10f,
+                              0x1.a01a02p-13f};
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HOPCAP_EXP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
@@ -65,6 +77,33 @@ double exp_shifted_sum(const double* x, double shift, std::int64_t n, double* ou
     // 2^k from the integer k held in t's low bits: k ≥ −1022 here, so the exponent is normal.
     const std::uint64_t bits = (std::bit_cast<std::uint64_t>(t) - kRoundShiftBits + 1023) << 52;
     const double y = a >= kExpFlushBelow ? p * std::bit_cast<double>(bits) : 0.0;
+    out[i] = y;
+    sum += y;
+  }
+  return sum;
+}
+
+HOPCAP_EXP_CLONES
+float exp_shifted_sum(const float* x, float shift, std::int64_t n, float* out) {
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float a = x[i] - shift;
+    const float v = a >= kExpFlushBelowFloat ? a : kExpFlushBelowFloat;
+    const float t = v * kLog2eFloat + kRoundShiftFloat;
+    const float k = t - kRoundShiftFloat;  // round(v / ln 2)
+    const float r = (v - k * kLn2HiFloat) - k * kLn2LoFloat;
+    float p = kCFloat[7];
+    p = p * r + kCFloat[6];
+    p = p * r + kCFloat[5];
+    p = p * r + kCFloat[4];
+    p = p * r + kCFloat[3];
+    p = p * r + kCFloat[2];
+    p = p * r + kCFloat[1];
+    p = p * r + kCFloat[0];
+    // 2^k from the integer k held in t's low bits: k ≥ −126 here, so the exponent is normal.
+    const std::uint32_t bits = (std::bit_cast<std::uint32_t>(t) - kRoundShiftFloatBits + 127u) << 23;
+    const float y = a >= kExpFlushBelowFloat ? p * std::bit_cast<float>(bits) : 0.0f;
     out[i] = y;
     sum += y;
   }

@@ -27,17 +27,15 @@ inline std::int64_t integer_bits(double y) {
   return static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(y + kTwo52) - kTwo52Bits);
 }
 
-}  // namespace
-
 // m = trunc(|x|) < 2^126. a = floor(m / 2^84) < 2^42, and r = m − a·2^84 is exact: below 2^84
 // it is m itself, above it m's last bit is at least 2^32 and r needs at most 52 bits. The
 // same holds for b and c one digit lower, so every digit is an exact integer below 2^42.
-HOPCAP_DIGIT_CLONES
-void add_digits(const double* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
-                std::int64_t* low) {
+template <class Real>
+inline void add_digits_of(const Real* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
+                          std::int64_t* low) {
 #pragma omp simd
   for (std::int64_t j = 0; j < n; ++j) {
-    const double x = (v[j] * s.hi) * s.lo;  // products with powers of two: exact
+    const double x = (static_cast<double>(v[j]) * s.hi) * s.lo;  // products with powers of two: exact
     const double m = std::trunc(std::fabs(x));
     const double a = std::floor(m * kTwoMinus84);
     const double r = m - a * kTwo84;
@@ -48,6 +46,20 @@ void add_digits(const double* v, std::int64_t n, const Scale& s, std::int64_t* h
     middle[j] += sign * integer_bits(b);
     low[j] += sign * integer_bits(c);
   }
+}
+
+}  // namespace
+
+HOPCAP_DIGIT_CLONES
+void add_digits(const double* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
+                std::int64_t* low) {
+  add_digits_of(v, n, s, high, middle, low);
+}
+
+HOPCAP_DIGIT_CLONES
+void add_digits(const float* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
+                std::int64_t* low) {
+  add_digits_of(v, n, s, high, middle, low);
 }
 
 }  // namespace hopcap::kernels::fixed

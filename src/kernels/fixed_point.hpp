@@ -63,6 +63,9 @@ static_assert(kDigitTerms <= (std::int64_t{1} << (62 - kDigitBits)), "a lane of 
 /// j < n; |v[j] · 2^e| < 2^126 and v[j] finite, as for to_fixed.
 void add_digits(const double* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
                 std::int64_t* low);
+/// The same for float terms (each converted exactly to double first).
+void add_digits(const float* v, std::int64_t n, const Scale& s, std::int64_t* high, std::int64_t* middle,
+                std::int64_t* low);
 
 /// out[j] += high[j]·2^84 + middle[j]·2^42 + low[j], then the lanes are zeroed.
 inline void fold_digits(std::int64_t n, std::int64_t* high, std::int64_t* middle, std::int64_t* low, Fixed* out) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include <omp.h>
 
@@ -32,6 +33,7 @@ constexpr std::int64_t kPanelScores = std::int64_t{1} << 15;
 constexpr std::int64_t kMinPanelRows = 32;
 constexpr std::int64_t kMaxPanelRows = 512;
 constexpr int kMaxBisectionSteps = 200;
+constexpr double kFloat32ToleranceUlps = 16.0;
 
 std::size_t sz(std::int64_t v) { return static_cast<std::size_t>(v); }
 
@@ -85,23 +87,48 @@ const char* kZeroFeature =
 
 }  // namespace
 
-// Buffers of one run() (or one public call), sized once for `capacity` state rows.
+// Buffers of one run() (or one public call), sized once for `capacity` state rows. Scores,
+// weights and block updates come in the precision of the iterations: Real is double or float.
+template <class Real>
+struct PanelBuffers {
+  std::vector<Real> z;          // panel scores, then weights (panel × local rows)
+  std::vector<Real> update;     // panel × (d + 1) update of one memory block
+  std::vector<Real> converted;  // float32: the panel's queries (or their features) in float
+};
+
+template <class Real>
+struct BlockBuffers {
+  std::vector<Real> z, w;  // the general path's scores and (kept) weights, block rows × local rows
+};
+
 struct Retriever::Workspace {
   struct Thread {
-    std::vector<double> z;         // panel scores, then weights (panel × local rows)
-    std::vector<double> features;  // panel × D_Φ query features (KHM)
-    std::vector<double> update;    // panel × d update of one memory block
-    std::vector<std::int64_t> digits;  // 3 × panel × d digit lanes of the exact update sums
+    PanelBuffers<double> f64;
+    PanelBuffers<float> f32;
+    std::vector<double> features;              // panel × D_Φ query features (KHM)
+    std::vector<std::int64_t> digits;          // 3 × panel × d digit lanes of the exact update sums
     std::vector<double> candidates;            // entmax: scores within reach of the threshold
     std::vector<std::int64_t> candidate_ends;  // per row and local block: end of its candidates
     std::vector<Fixed> sums, updates;          // exact normalisers and updates of the panel
+    template <class Real>
+    PanelBuffers<Real>& in() {
+      if constexpr (std::is_same_v<Real, float>) return f32;
+      else return f64;
+    }
   };
   std::int64_t capacity = 0;
   std::vector<double> current, next;  // active states and their update
   std::vector<std::int64_t> active;
   std::vector<Thread> threads;
   // The general path (several parts, the final pass, step()): whole-block arrays.
-  std::vector<double> z, w, row_max, lo, hi, mid;
+  BlockBuffers<double> f64;
+  BlockBuffers<float> f32;
+  template <class Real>
+  BlockBuffers<Real>& in() {
+    if constexpr (std::is_same_v<Real, float>) return f32;
+    else return f64;
+  }
+  std::vector<double> row_max, lo, hi, mid;
   std::vector<double> candidates;
   std::vector<std::int64_t> candidate_ends, limbs;
   std::vector<Fixed> sums, updates, masses;
@@ -157,7 +184,9 @@ Retriever::Retriever(const Matrix& local_memories, kernels::RowPartition partiti
   }
   // Collective checks, so that every process throws alike: non-finite entries, zero features,
   // and the largest |ξ| that bounds the update.
-  std::vector<double> checks{0.0, 0.0, 0.0};
+  // For float32: checks[3], the largest score a memory can give another (squared key norm), and
+  // checks[4], the largest squared norm of a memory, which bounds every state.
+  std::vector<double> checks{0.0, 0.0, 0.0, 0.0, 0.0};
   for (double v : memories_.data) {
     if (!std::isfinite(v)) checks[0] = 1.0;
     else checks[2] = std::max(checks[2], std::abs(v));
@@ -174,14 +203,36 @@ Retriever::Retriever(const Matrix& local_memories, kernels::RowPartition partiti
       }
     }
   }
+  if (checks[0] == 0.0) {
+    const Matrix& keys = feature_map_ ? memory_features_ : memories_;
+    for (std::int64_t i = 0; i < keys.rows; ++i) checks[3] = std::max(checks[3], squared_norm(keys.row(i), keys.cols));
+    for (std::int64_t i = 0; i < memories_.rows; ++i) {
+      checks[4] = std::max(checks[4], squared_norm(memories_.row(i), memories_.cols));
+    }
+  }
   partition_.max(checks);
   if (checks[0] != 0.0) throw ConfigError("memories contain a non-finite value");
+  if (single_precision() && checks[1] == 0.0 && settings_.beta * checks[3] > kFloat32ScoreLimit) {
+    throw ConfigError("precision float32: beta x the largest score max|K(xi, xi)| = " + std::to_string(settings_.beta) +
+                      " x " + std::to_string(checks[3]) + " exceeds " + std::to_string(static_cast<int>(kFloat32ScoreLimit)) +
+                      ", where float32 rounding of the scores moves the weights by more than 1e-3; use precision "
+                      "float64");
+  }
   augmented_ = Matrix(memories_.rows, memories_.cols + 1);
   for (std::int64_t i = 0; i < memories_.rows; ++i) {
     std::copy_n(memories_.row(i), memories_.cols, augmented_.row(i));
     augmented_(i, memories_.cols) = 1.0;
   }
   if (checks[1] != 0.0) throw KernelError(kZeroFeature);
+  tolerance_ = settings_.tolerance;
+  if (single_precision()) {
+    // Below 16 float ulps of the largest state the float32 update cycles through rounding
+    // (measured: changes of up to 6e-8 that never reach 0) instead of settling.
+    tolerance_ = std::max(tolerance_, kFloat32ToleranceUlps * std::ldexp(std::sqrt(checks[4]), -24));
+    const Matrix& keys = feature_map_ ? memory_features_ : memories_;
+    keys_float_.assign(keys.data.begin(), keys.data.end());
+    augmented_float_.assign(augmented_.data.begin(), augmented_.data.end());
+  }
   scale_sum_ = kernels::fixed::exponent_for(1.0, m);
   scale_update_ = kernels::fixed::exponent_for(checks[2], m);
 }
@@ -209,16 +260,24 @@ struct Blocks {
   std::int64_t count() const { return (local + block - 1) / block; }
 };
 
-// Row maxima; false if a score is not finite.
-bool row_maxima(const double* z, std::int64_t rows, std::int64_t ld, double* row_max) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HOPCAP_SCAN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define HOPCAP_SCAN_CLONES
+#endif
+
+// Row maxima (exact in double for either Real); false if a score is not finite. AVX2 where
+// the CPU has it: the scan reads every score once and was a fifth of the float32 step.
+template <class Real>
+HOPCAP_SCAN_CLONES bool row_maxima(const Real* z, std::int64_t rows, std::int64_t ld, double* row_max) {
   bool finite = true;
   for (std::int64_t i = 0; i < rows; ++i) {
-    const double* zi = z + i * ld;
-    double m = kNegInf;
-    double bad = 0.0;  // z − z is 0 for a finite z and NaN otherwise
+    const Real* zi = z + i * ld;
+    Real m = -std::numeric_limits<Real>::infinity();
+    Real bad = 0;  // z − z is 0 for a finite z and NaN otherwise
 #pragma omp simd reduction(max : m) reduction(+ : bad)
     for (std::int64_t j = 0; j < ld; ++j) {
-      m = std::max(m, zi[j]);
+      m = zi[j] > m ? zi[j] : m;
       bad += zi[j] - zi[j];
     }
     if (!(bad == 0.0)) finite = false;
@@ -227,22 +286,26 @@ bool row_maxima(const double* z, std::int64_t rows, std::int64_t ld, double* row
   return finite;
 }
 
-void softmax_weights(const double* z, double* w, std::int64_t rows, std::int64_t ld, const double* row_max) {
-  for (std::int64_t i = 0; i < rows; ++i) kernels::exp_shifted_sum(z + i * ld, row_max[i], ld, w + i * ld);
+// The maximum is one of the row's scores, so converting it back to Real is exact.
+template <class Real>
+void softmax_weights(const Real* z, Real* w, std::int64_t rows, std::int64_t ld, const double* row_max) {
+  for (std::int64_t i = 0; i < rows; ++i) kernels::exp_shifted_sum(z + i * ld, static_cast<Real>(row_max[i]), ld, w + i * ld);
 }
 
 // Scores u = z − max above −1/(α−1), the only ones that can weigh, grouped by memory block.
-void gather_candidates(const double* z, std::int64_t rows, const Blocks& blocks, const double* row_max, double am1,
+// The threshold's bisection runs in double on them, whatever the precision of the scores.
+template <class Real>
+void gather_candidates(const Real* z, std::int64_t rows, const Blocks& blocks, const double* row_max, double am1,
                        double* candidates, std::int64_t* ends) {
   const std::int64_t nb = blocks.count();
   for (std::int64_t i = 0; i < rows; ++i) {
-    const double* zi = z + i * blocks.local;
+    const Real* zi = z + i * blocks.local;
     double* ci = candidates + i * blocks.local;
     std::int64_t count = 0;
     for (std::int64_t b = 0; b < nb; ++b) {
       const std::int64_t end = std::min(blocks.local, (b + 1) * blocks.block);
       for (std::int64_t j = b * blocks.block; j < end; ++j) {
-        const double u = zi[j] - row_max[i];
+        const double u = static_cast<double>(zi[j]) - row_max[i];
         if (u > -1.0 / am1) ci[count++] = u;
       }
       ends[i * nb + b] = count;
@@ -264,19 +327,27 @@ Fixed row_mass(const double* candidates, const std::int64_t* ends, std::int64_t 
   return mass;
 }
 
-void entmax_weights(const double* z, double* w, std::int64_t rows, std::int64_t ld, const double* row_max,
+// Weights in double from the (double) threshold, stored in Real.
+template <class Real>
+void entmax_weights(const Real* z, Real* w, std::int64_t rows, std::int64_t ld, const double* row_max,
                     const double* threshold, double am1) {
   for (std::int64_t i = 0; i < rows; ++i) {
-    for (std::int64_t j = 0; j < ld; ++j) w[i * ld + j] = entmax_weight(am1, (z[i * ld + j] - row_max[i]) - threshold[i]);
+    for (std::int64_t j = 0; j < ld; ++j) {
+      w[i * ld + j] =
+          static_cast<Real>(entmax_weight(am1, (static_cast<double>(z[i * ld + j]) - row_max[i]) - threshold[i]));
+    }
   }
 }
 
 // sums += Σ_blocks fix(Σ w), updates += Σ_blocks fix(w_b Ξ_b): one GEMM per block against the
 // memories with a column of ones appended, whose last column is the block's weight sum. The
 // updates gather in digit lanes (3 × rows × d int64, vectorised) and are folded into the Fixed
-// sums once per kDigitTerms blocks: the same integers as a to_fixed per entry and block.
-void accumulate(const double* w, std::int64_t rows, const Blocks& blocks, const double* augmented, std::int64_t d,
-                double* update, std::int64_t* digits, Fixed* sums, Fixed* updates, const Scale& sum_scale,
+// sums once per kDigitTerms blocks: the same integers as a to_fixed per entry and block. In
+// float32 the block's partials are floats, converted exactly to double and then to fixed point
+// like any other.
+template <class Real>
+void accumulate(const Real* w, std::int64_t rows, const Blocks& blocks, const Real* augmented, std::int64_t d,
+                Real* update, std::int64_t* digits, Fixed* sums, Fixed* updates, const Scale& sum_scale,
                 const Scale& update_scale) {
   const std::int64_t width = d + 1;
   const std::int64_t lane = rows * d;
@@ -287,10 +358,10 @@ void accumulate(const double* w, std::int64_t rows, const Blocks& blocks, const 
   std::int64_t pending = 0;
   for (std::int64_t b0 = 0; b0 < blocks.local; b0 += blocks.block) {
     const std::int64_t s = std::min(blocks.block, blocks.local - b0);
-    blas::gemm_nn(rows, width, s, 1.0, w + b0, blocks.local, augmented + b0 * width, width, 0.0, update, width);
+    blas::gemm_nn(rows, width, s, Real(1), w + b0, blocks.local, augmented + b0 * width, width, Real(0), update, width);
     for (std::int64_t i = 0; i < rows; ++i) {
-      const double* ui = update + i * width;
-      sums[i] += kernels::fixed::to_fixed(ui[d], sum_scale);
+      const Real* ui = update + i * width;
+      sums[i] += kernels::fixed::to_fixed(static_cast<double>(ui[d]), sum_scale);
       kernels::fixed::add_digits(ui, d, update_scale, high + i * d, middle + i * d, low + i * d);
     }
     if (++pending == kernels::fixed::kDigitTerms) {
@@ -328,24 +399,35 @@ bool bisection_moving(double lo, double hi, double& mid) {
 
 }  // namespace
 
-void Retriever::panel_scores(const double* x, std::int64_t rows, double* z, double* features) const {
+// The query features of a KHM are computed in double and, in float32, rounded like the keys.
+template <class Real>
+void Retriever::panel_scores(const double* x, std::int64_t rows, Real* z, double* features, Real* converted) const {
   const std::int64_t local = local_count();
   const std::int64_t d = dim();
   if (rows == 0 || local == 0) return;
-  const double* keys = memories_.data.data();
   std::int64_t width = d;
-  const double* queries = x;
+  const double* source = x;
   if (feature_map_) {
     if (!map_rows(*feature_map_, settings_.khm_scores == KhmScores::normalized, x, rows, features)) {
       throw KernelError(kZeroFeature);
     }
-    keys = memory_features_.data.data();
     width = feature_map_->feature_dim();
-    queries = features;
+    source = features;
   }
+  const Real* queries = nullptr;
+  const Real* keys = nullptr;
+  if constexpr (std::is_same_v<Real, float>) {
+    std::copy_n(source, rows * width, converted);
+    queries = converted;
+    keys = keys_float_.data();
+  } else {
+    queries = source;
+    keys = feature_map_ ? memory_features_.data.data() : memories_.data.data();
+  }
+  const auto beta = static_cast<Real>(settings_.beta);
   for (std::int64_t b0 = 0; b0 < local; b0 += block_) {
     const std::int64_t s = std::min(block_, local - b0);
-    blas::gemm_nt(rows, s, width, settings_.beta, queries, width, keys + b0 * width, width, 0.0, z + b0, local);
+    blas::gemm_nt(rows, s, width, beta, queries, width, keys + b0 * width, width, Real(0), z + b0, local);
   }
 }
 
@@ -363,7 +445,14 @@ double update_work(std::int64_t n, std::int64_t local, std::int64_t d) {
 
 }  // namespace
 
+template <class Real>
+const Real* Retriever::augmented_rows() const {
+  if constexpr (std::is_same_v<Real, float>) return augmented_float_.data();
+  else return augmented_.data.data();
+}
+
 // One process: each thread runs scores → Sep → update on its panel.
+template <class Real>
 void Retriever::fused_update(const double* x, std::int64_t n, double* next, Workspace& ws) const {
   const std::int64_t d = dim();
   const std::int64_t local = local_count();
@@ -380,12 +469,14 @@ void Retriever::fused_update(const double* x, std::int64_t n, double* next, Work
         const std::int64_t first = c * panel;
         const std::int64_t rows = std::min(panel, n - first);
         double row_max[kMaxPanelRows] = {}, threshold[kMaxPanelRows] = {};
-        panel_scores(x + first * d, rows, t.z.data(), t.features.data());
-        if (!row_maxima(t.z.data(), rows, local, row_max)) throw KernelError("retrieval: non-finite score");
+        PanelBuffers<Real>& own = t.template in<Real>();
+        Real* z = own.z.data();
+        panel_scores(x + first * d, rows, z, t.features.data(), own.converted.data());
+        if (!row_maxima(z, rows, local, row_max)) throw KernelError("retrieval: non-finite score");
         if (alpha == 1.0) {
-          softmax_weights(t.z.data(), t.z.data(), rows, local, row_max);
+          softmax_weights(z, z, rows, local, row_max);
         } else {
-          gather_candidates(t.z.data(), rows, blocks, row_max, am1, t.candidates.data(), t.candidate_ends.data());
+          gather_candidates(z, rows, blocks, row_max, am1, t.candidates.data(), t.candidate_ends.data());
           for (std::int64_t i = 0; i < rows; ++i) {
             double lo = -1.0 / am1, hi = 0.0, mid = 0.0;
             for (int step = 0; step < kMaxBisectionSteps && bisection_moving(lo, hi, mid); ++step) {
@@ -395,19 +486,20 @@ void Retriever::fused_update(const double* x, std::int64_t n, double* next, Work
             }
             threshold[i] = lo;
           }
-          entmax_weights(t.z.data(), t.z.data(), rows, local, row_max, threshold, am1);
+          entmax_weights(z, z, rows, local, row_max, threshold, am1);
         }
         std::fill_n(t.sums.begin(), rows, Fixed{0});
         std::fill_n(t.updates.begin(), rows * d, Fixed{0});
-        accumulate(t.z.data(), rows, blocks, augmented_.data.data(), d, t.update.data(), t.digits.data(),
-                   t.sums.data(), t.updates.data(), sum_scale, update_scale);
+        accumulate(z, rows, blocks, augmented_rows<Real>(), d, own.update.data(), t.digits.data(), t.sums.data(),
+                   t.updates.data(), sum_scale, update_scale);
         finish(rows, d, t.sums.data(), t.updates.data(), sum_scale.inverse(), update_scale.inverse(), next + first * d);
       });
 }
 
 // Any partition: scores of the whole block, then the collectives (maxima, entmax masses,
-// normalisers and updates). keep_scores leaves the scores in ws.z and the weights in ws.w;
+// normalisers and updates). keep_scores leaves the scores in z and the weights in w of the Real buffers;
 // otherwise the weights overwrite the scores. next may be null.
+template <class Real>
 void Retriever::general_update(const double* x, std::int64_t n, double* next, Workspace& ws, bool keep_scores) const {
   const std::int64_t d = dim();
   const std::int64_t local = local_count();
@@ -418,8 +510,9 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   const double alpha = alpha_of(settings_.separation);
   const double am1 = alpha - 1.0;
   const Scale sum_scale(scale_sum_), update_scale(scale_update_);
-  double* z = ws.z.data();
-  double* w = keep_scores ? ws.w.data() : ws.z.data();
+  BlockBuffers<Real>& block = ws.template in<Real>();
+  Real* z = block.z.data();
+  Real* w = keep_scores ? block.w.data() : block.z.data();
   double* row_max = ws.row_max.data();
   const auto scratch = [&ws] { return std::ref(thread_scratch(ws)); };
   const double work = update_work(n, local, d);
@@ -428,7 +521,7 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread& t) {
     const std::int64_t first = c * panel;
     const std::int64_t rows = std::min(panel, n - first);
-    panel_scores(x + first * d, rows, z + first * local, t.features.data());
+    panel_scores(x + first * d, rows, z + first * local, t.features.data(), t.template in<Real>().converted.data());
     if (!row_maxima(z + first * local, rows, local, row_max + first)) {
 #pragma omp atomic write
       flag = 1.0;
@@ -480,8 +573,9 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
   std::fill_n(ws.updates.begin(), n * d, Fixed{0});
   kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread& t) {
     const std::int64_t first = c * panel;
-    accumulate(w + first * local, std::min(panel, n - first), blocks, augmented_.data.data(), d, t.update.data(),
-               t.digits.data(), ws.sums.data() + first, ws.updates.data() + first * d, sum_scale, update_scale);
+    accumulate(w + first * local, std::min(panel, n - first), blocks, augmented_rows<Real>(), d,
+               t.template in<Real>().update.data(), t.digits.data(), ws.sums.data() + first,
+               ws.updates.data() + first * d, sum_scale, update_scale);
   });
   reduce_fixed(partition_, std::span<Fixed>(ws.sums.data(), sz(n)), ws.limbs);
   if (next == nullptr) return;
@@ -506,27 +600,44 @@ std::shared_ptr<Retriever::Workspace> Retriever::workspace(std::int64_t capacity
   const bool fused = partition_.parts() == 1;
   for (Workspace::Thread& t : ws->threads) {
     t.features.resize(sz(panel * dphi));
-    t.update.resize(sz(panel * (d + 1)));
+    // The final pass (general, float64) needs the double update in either precision.
+    t.f64.update.resize(sz(panel * (d + 1)));
+    if (single_precision()) {
+      t.f32.update.resize(sz(panel * (d + 1)));
+      t.f32.converted.resize(sz(panel * std::max(d, dphi)));
+    }
     t.digits.resize(sz(3 * panel * d));
     if (!fused) continue;
-    t.z.resize(checked_size(panel, local, "retrieval: score panel rows x M"));
+    const std::size_t scores = checked_size(panel, local, "retrieval: score panel rows x M");
+    if (single_precision()) {
+      t.f32.z.resize(scores);
+    } else {
+      t.f64.z.resize(scores);
+    }
     t.sums.resize(sz(panel));
     t.updates.resize(sz(panel * d));
     if (sparse) {
-      t.candidates.resize(t.z.size());
+      t.candidates.resize(scores);
       t.candidate_ends.resize(sz(panel * nb));
     }
   }
   return ws;
 }
 
-void Retriever::reserve_general(Workspace& ws, std::int64_t n, bool keep_scores) const {
+void Retriever::reserve_general(Workspace& ws, std::int64_t n, bool keep_scores, Precision precision) const {
   const std::int64_t d = dim();
   const std::int64_t local = local_count();
   const std::int64_t nb = Blocks{local, block_}.count();
   const std::size_t scores = checked_size(n, local, "retrieval: block rows x M");
-  if (ws.z.size() < scores) ws.z.resize(scores);
-  if (keep_scores && ws.w.size() < scores) ws.w.resize(scores);
+  const auto reserve = [&](auto& block) {
+    if (block.z.size() < scores) block.z.resize(scores);
+    if (keep_scores && block.w.size() < scores) block.w.resize(scores);
+  };
+  if (precision == Precision::float32) {
+    reserve(ws.f32);
+  } else {
+    reserve(ws.f64);
+  }
   if (ws.row_max.size() < sz(n)) ws.row_max.resize(sz(n));
   if (ws.sums.size() < sz(n)) ws.sums.resize(sz(n));
   if (ws.updates.size() < sz(n * d)) ws.updates.resize(sz(n * d));
@@ -553,7 +664,7 @@ void Retriever::scores(const Matrix& states, Matrix& out) const {
       0, (n + panel - 1) / panel, update_work(n, local_count(), dim()), [&ws] { return std::ref(thread_scratch(*ws)); },
       [&](std::int64_t c, Workspace::Thread& t) {
         const std::int64_t first = c * panel;
-        panel_scores(states.row(first), std::min(panel, n - first), out.row(first), t.features.data());
+        panel_scores<double>(states.row(first), std::min(panel, n - first), out.row(first), t.features.data(), nullptr);
       });
 }
 
@@ -565,12 +676,20 @@ void Retriever::step(const Matrix& states, Matrix& next, Matrix& probabilities) 
   if (probabilities.rows != n || probabilities.cols != local) probabilities = Matrix(n, local);
   if (n == 0) return;
   const auto ws = workspace(n);
-  reserve_general(*ws, n, true);
-  general_update(states.data.data(), n, next.data.data(), *ws, true);
-  const Scale inverse = Scale(scale_sum_).inverse();
-  for (std::int64_t i = 0; i < n; ++i) {
-    const double total = kernels::fixed::to_double(ws->sums[sz(i)], inverse);
-    for (std::int64_t j = 0; j < local; ++j) probabilities(i, j) = ws->w[sz(i * local + j)] / total;
+  reserve_general(*ws, n, true, settings_.precision);
+  const auto probabilities_from = [&](const auto& weights) {
+    const Scale inverse = Scale(scale_sum_).inverse();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double total = kernels::fixed::to_double(ws->sums[sz(i)], inverse);
+      for (std::int64_t j = 0; j < local; ++j) probabilities(i, j) = static_cast<double>(weights[sz(i * local + j)]) / total;
+    }
+  };
+  if (single_precision()) {
+    general_update<float>(states.data.data(), n, next.data.data(), *ws, true);
+    probabilities_from(ws->f32.w);
+  } else {
+    general_update<double>(states.data.data(), n, next.data.data(), *ws, true);
+    probabilities_from(ws->f64.w);
   }
 }
 
@@ -585,11 +704,18 @@ void Retriever::advance(const Matrix& states, Matrix& next, Workspace& ws) const
   if (next.rows != n || next.cols != dim()) next = Matrix(n, dim());
   if (n == 0) return;
   if (n > ws.capacity) throw KernelError("advance: more states than the workspace holds");
-  if (partition_.parts() == 1) {
-    fused_update(states.data.data(), n, next.data.data(), ws);
+  if (partition_.parts() > 1) reserve_general(ws, n, false, settings_.precision);
+  update(states.data.data(), n, next.data.data(), ws);
+}
+
+void Retriever::update(const double* x, std::int64_t n, double* next, Workspace& ws) const {
+  const bool fused = partition_.parts() == 1;
+  if (single_precision()) {
+    if (fused) fused_update<float>(x, n, next, ws);
+    else general_update<float>(x, n, next, ws, false);
   } else {
-    reserve_general(ws, n, false);
-    general_update(states.data.data(), n, next.data.data(), ws, false);
+    if (fused) fused_update<double>(x, n, next, ws);
+    else general_update<double>(x, n, next, ws, false);
   }
 }
 
@@ -616,7 +742,8 @@ void Retriever::run(Matrix& states, std::span<const std::int64_t> targets, std::
   if (n == 0) return;
   const std::int64_t block = std::min(block_rows(), n);
   const auto ws = workspace(block);
-  reserve_general(*ws, block, true);
+  reserve_general(*ws, block, true, Precision::float64);  // the final pass
+  if (partition_.parts() > 1) reserve_general(*ws, block, false, settings_.precision);
   for (std::int64_t first = 0; first < n; first += block) {
     const std::int64_t rows = std::min(block, n - first);
     run_block(states, first, rows, targets, outcomes, *ws);
@@ -630,14 +757,9 @@ void Retriever::run_block(Matrix& states, std::int64_t first, std::int64_t rows,
   // Queries still moving; converged ones are frozen so they cost nothing further.
   std::int64_t na = rows;
   for (std::int64_t i = 0; i < rows; ++i) ws.active[sz(i)] = first + i;
-  const bool fused = partition_.parts() == 1;
   for (int t = 0; t < settings_.max_iterations && na > 0; ++t) {
     for (std::int64_t a = 0; a < na; ++a) std::copy_n(states.row(ws.active[sz(a)]), d, ws.current.data() + a * d);
-    if (fused) {
-      fused_update(ws.current.data(), na, ws.next.data(), ws);
-    } else {
-      general_update(ws.current.data(), na, ws.next.data(), ws, false);
-    }
+    update(ws.current.data(), na, ws.next.data(), ws);
     std::int64_t still = 0;
     for (std::int64_t a = 0; a < na; ++a) {
       const std::int64_t i = ws.active[sz(a)];
@@ -649,7 +771,7 @@ void Retriever::run_block(Matrix& states, std::int64_t first, std::int64_t rows,
       std::copy_n(xn, d, states.row(i));
       QueryOutcome& o = outcomes[sz(i)];
       o.iterations = t + 1;
-      if (std::sqrt(diff2) <= settings_.tolerance) {
+      if (std::sqrt(diff2) <= tolerance_) {
         o.converged = true;
       } else {
         ws.active[sz(still++)] = i;
@@ -668,8 +790,8 @@ void Retriever::outcomes_of(const Matrix& states, std::int64_t first, std::int64
   const std::int64_t d = dim();
   const std::int64_t local = local_count();
   const std::int64_t offset = partition_.first;
-  reserve_general(ws, rows, true);
-  general_update(states.row(first), rows, nullptr, ws, true);
+  reserve_general(ws, rows, true, Precision::float64);
+  general_update<double>(states.row(first), rows, nullptr, ws, true);
   const double alpha = alpha_of(settings_.separation);
   const double am1 = alpha - 1.0;
   const double threshold = settings_.separation.metastable_threshold();
@@ -682,8 +804,8 @@ void Retriever::outcomes_of(const Matrix& states, std::int64_t first, std::int64
 #pragma omp parallel for schedule(static) if (kernels::worth_a_team(update_work(rows, local, dim())))
   for (std::int64_t i = 0; i < rows; ++i) {
     const double total = kernels::fixed::to_double(ws.sums[sz(i)], sum_inverse);
-    const double* zi = ws.z.data() + i * local;
-    const double* wi = ws.w.data() + i * local;
+    const double* zi = ws.f64.z.data() + i * local;
+    const double* wi = ws.f64.w.data() + i * local;
     // |p z| ≤ p (|max| + 1/(α−1)) on the support of an entmax.
     const Scale inner_scale(kernels::fixed::exponent_for(std::abs(ws.row_max[sz(i)]) + (alpha == 1.0 ? 0.0 : 1.0 / am1), 2));
     std::int64_t above = 0;
@@ -711,7 +833,7 @@ void Retriever::outcomes_of(const Matrix& states, std::int64_t first, std::int64
   }
   partition_.max(best);
   for (std::int64_t i = 0; i < rows; ++i) {
-    if (local_best[sz(i)] >= 0 && ws.w[sz(i * local + local_best[sz(i)])] /
+    if (local_best[sz(i)] >= 0 && ws.f64.w[sz(i * local + local_best[sz(i)])] /
                                           kernels::fixed::to_double(ws.sums[sz(i)], sum_inverse) == best[sz(i)]) {
       best_index[sz(i)] = -static_cast<double>(offset + local_best[sz(i)]);
     }

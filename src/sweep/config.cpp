@@ -301,6 +301,7 @@ const std::vector<Key>& keys() {
       HOPCAP_DOUBLE("retrieval", "tol", tol),
       HOPCAP_DOUBLE("retrieval", "epsilon", epsilon),
       HOPCAP_NAMED("retrieval", "khm_scores", khm_scores, kKhmScoresNames),
+      HOPCAP_NAMED("retrieval", "precision", precision, kPrecisionNames),
       HOPCAP_BOOL("retrieval", "scale_pixels", scale_pixels),
       HOPCAP_BOOL("retrieval", "normalize", normalize),
       HOPCAP_STRING("uhop", "method", uhop.method),

@@ -327,6 +327,7 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
             {"history", started + ": " + request.command_line},
             {"date_created", started},
             {"config", config_text},
+            {"retrieval_precision", std::string(kPrecisionNames.name(config.precision))},
             {"command_line", request.command_line},
             {"mpi_ranks", std::int64_t{size}},
             {"group_size", group_size},

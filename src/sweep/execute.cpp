@@ -138,6 +138,7 @@ RetrievalSettings retrieval_settings(const SweepConfig& config, const Configurat
   rs.tolerance = config.tol;
   rs.epsilon = config.epsilon;
   rs.khm_scores = config.khm_scores;
+  rs.precision = config.precision;
   return rs;
 }
 

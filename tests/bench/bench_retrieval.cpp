@@ -16,7 +16,8 @@ namespace {
 using hopcap::Distribution;
 using hopcap::Matrix;
 
-// Args: M, d, B (queries), separation (0 softmax, 1 entmax15, 2 sparsemax).
+// Args: M, d, B (queries), separation (0 softmax, 1 entmax15, 2 sparsemax), precision
+// (0 float64, 1 float32).
 void BM_RetrievalStep(benchmark::State& state) {
   const auto m = state.range(0);
   const auto d = state.range(1);
@@ -25,6 +26,7 @@ void BM_RetrievalStep(benchmark::State& state) {
   hopcap::RetrievalSettings settings;
   settings.beta = 8.0;
   settings.separation = hopcap::Separation::parse(seps[state.range(3)]);
+  settings.precision = state.range(4) == 1 ? hopcap::Precision::float32 : hopcap::Precision::float64;
   const Matrix memories = hopcap::generate_memories(Distribution::sphere, d, m, 1, 0);
   const Matrix queries = hopcap::generate_memories(Distribution::sphere, d, b, 2, 0);
   const hopcap::Retriever retriever(memories, settings);
@@ -37,14 +39,18 @@ void BM_RetrievalStep(benchmark::State& state) {
   }
   const double flops = 4.0 * static_cast<double>(b) * static_cast<double>(m) * static_cast<double>(d);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(seps[state.range(3)]);
+  state.SetLabel(std::string(seps[state.range(3)]) + " " + std::string(hopcap::kPrecisionNames.name(settings.precision)));
 }
 BENCHMARK(BM_RetrievalStep)
-    ->Args({4096, 64, 1024, 0})
-    ->Args({4096, 64, 1024, 1})
-    ->Args({4096, 64, 1024, 2})
-    ->Args({16384, 64, 256, 0})
-    ->Args({1024, 256, 1024, 0})
+    ->Args({4096, 64, 1024, 0, 0})
+    ->Args({4096, 64, 1024, 1, 0})
+    ->Args({4096, 64, 1024, 2, 0})
+    ->Args({16384, 64, 256, 0, 0})
+    ->Args({1024, 256, 1024, 0, 0})
+    ->Args({4096, 64, 1024, 0, 1})
+    ->Args({4096, 64, 1024, 1, 1})
+    ->Args({4096, 64, 1024, 2, 1})
+    ->Args({16384, 64, 256, 0, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -34,6 +34,13 @@ expect_json "sparsemax retrieval" "j['settings']['sep']=='sparsemax' and j['summ
 # Far beyond capacity: d = 8, M = 10^4, beta = 1.
 expect_json "beyond capacity" "j['summary']['success_rate']==0.0" retrieve --d 8 --M 10000 --beta 1 --query angle:0
 expect_json "random queries" "j['summary']['queries']==50 and j['summary']['retrieved']==0" retrieve --M 20 --query random --random-queries 50
+# float32: recorded in the settings, the same outcome on the exact code; refused at a beta where
+# float32 scores cannot be trusted.
+expect_json "float32 retrieval" "j['settings']['precision']=='float32' and j['summary']['success_rate']==1.0 and j['summary']['converged_rate']==1.0" retrieve --memories "text:$work/octahedron.txt" --beta 50 --query angle:15 --queries-per-memory 3 --epsilon 1e-6 --precision float32
+expect_json "float64 recorded" "j['settings']['precision']=='float64'" retrieve --M 8
+expect_error "bad precision" "--precision: unknown precision 'half'" retrieve --precision half
+expect_error "float32 at huge beta" "precision float32.*use precision float64" retrieve --beta 1e5 --precision float32
+expect_error "demo bad precision" "--precision: unknown precision" demo --precision float16
 
 # KHM with a feature map file: a random 5x3 W keeps the octahedron separated enough at beta 50.
 "$py" - "$work/w.h5" <<'PYEOF'

@@ -106,6 +106,36 @@ TEST_P(GroupRetrievalTest, WorldGroupMatchesTheSingleProcessKernel) {
   }
 }
 
+TEST_P(GroupRetrievalTest, Float32WorldGroupMatchesTheSingleProcessKernel) {
+  // float32 scores and updates go into the same exact sums: bitwise the one-process float32
+  // kernel at every group size too.
+  const Group world(MPI_COMM_WORLD);
+  const std::string sep = GetParam();
+  for (const std::string query : {"angle:25", "random"}) {
+    for (std::int64_t m : {3, 200}) {
+      const Problem pr = make_problem(7, m, 19, query);
+      RetrievalSettings s;
+      s.beta = 6.0;
+      s.separation = Separation::parse(sep);
+      s.max_iterations = 30;
+      s.memory_block = m == 200 ? 7 : 0;
+      s.precision = Precision::float32;
+      for (int model = 0; model < 2; ++model) {
+        std::optional<FeatureMap> map;
+        if (model == 1) map = FeatureMap{generate_memories(Distribution::gaussian, 7, 5, 8, 2), {}};
+        Matrix group_states;
+        const auto got = run_on_group(world, pr, s, map, group_states);
+        const Retriever single(pr.memories, s, map);
+        Matrix states = pr.queries;
+        std::vector<QueryOutcome> expected(static_cast<std::size_t>(pr.queries.rows));
+        single.run(states, pr.targets, expected);
+        expect_same_outcomes(got, expected, group_states, states,
+                             "float32 " + sep + " " + query + " M=" + std::to_string(m) + " model " + std::to_string(model));
+      }
+    }
+  }
+}
+
 TEST_P(GroupRetrievalTest, SubGroupsOfAnySizeAgree) {
   // Split the world into groups of 1, 2, ... ranks; every group must produce the same outcome.
   int world_rank = 0, world_size = 1;

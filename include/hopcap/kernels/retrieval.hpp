@@ -36,6 +36,17 @@ enum class KhmScores {
 inline constexpr NameTable kKhmScoresNames{
     "KHM scores", std::array<Named<KhmScores>, 2>{{{KhmScores::normalized, "normalized"}, {KhmScores::raw_features, "raw"}}}};
 
+/// Arithmetic of the iterations: float64 throughout, or float32 scores, weights and update
+/// GEMMs (states, exact sums and every decision stay float64; docs/science.md).
+enum class Precision { float64, float32 };
+
+inline constexpr NameTable kPrecisionNames{
+    "precision", std::array<Named<Precision>, 2>{{{Precision::float64, "float64"}, {Precision::float32, "float32"}}}};
+
+/// float32 is refused where β times the largest score the memories give each other exceeds
+/// this: the scores' float32 rounding (2^−24 of that) would move the weights by more than 2^−10.
+inline constexpr double kFloat32ScoreLimit = 16384.0;
+
 struct RetrievalSettings {
   double beta = 1.0;            ///< inverse temperature β > 0
   Separation separation{};      ///< softmax, sparsemax, entmax15 or entmax:α
@@ -47,6 +58,7 @@ struct RetrievalSettings {
   /// Memories per exact-sum block; 0 chooses from M (16 .. 1024, about M/4). Part boundaries of a
   /// partitioned set must fall on multiples of it.
   std::int64_t memory_block = 0;
+  Precision precision = Precision::float64;
 
   /// Throws ConfigError naming the first bad setting.
   void validate() const;
@@ -84,22 +96,26 @@ class Retriever {
   std::int64_t dim() const { return memories_.cols; }
   bool kernelized() const { return feature_map_.has_value(); }
   const RetrievalSettings& settings() const { return settings_; }
+  /// The convergence test's tolerance: settings().tolerance, in float32 at least 16 float ulps
+  /// of the largest memory norm (2^−20 max‖ξ‖), below which float32 rounding cannot settle.
+  double convergence_tolerance() const { return tolerance_; }
 
-  /// scores := β K(Ξ_local, x) for every row x of states (n×d → n × local rows).
+  /// scores := β K(Ξ_local, x) for every row x of states (n×d → n × local rows), in float64.
   void scores(const Matrix& states, Matrix& scores) const;
   /// One update of every row: next := T(states); probabilities (n × local rows) := this
-  /// process's columns of Sep(β K(Ξ, x)).
+  /// process's columns of Sep(β K(Ξ, x)). In the settings' precision.
   void step(const Matrix& states, Matrix& next, Matrix& probabilities) const;
   /// The same update without keeping the weights, as the retrieval loop runs it. In one
   /// process, OpenMP threads take panels of rows and each does scores → Sep → update on its
   /// panel, so the n×M scores never travel through memory; next is bitwise step()'s.
   void advance(const Matrix& states, Matrix& next) const;
-  /// Energy of one state: ½⟨x,x⟩ − β⁻¹Ψ*(β Ξᵀx) for the MHM;
+  /// Energy of one state (in float64): ½⟨x,x⟩ − β⁻¹Ψ*(β Ξᵀx) for the MHM;
   /// ½K(x,x) − β⁻¹Ψ*(β K(Ξ,x)) for the KHM (Ψ* = log-sum-exp for softmax).
   double energy(std::span<const double> state) const;
 
   /// Iterates every row of states (in: queries, out: final states) until converged or t_max,
-  /// in blocks of block_size, and fills one outcome per row. targets[i] is the memory query i
+  /// in blocks of block_size, and fills one outcome per row. The iterations run in the
+  /// settings' precision; the outcomes are computed from the final states in float64. targets[i] is the memory query i
   /// aims at (global index), or −1 for none (then distance is measured to the argmax memory).
   /// Workspaces are sized once per call; nothing is allocated inside the iterations.
   void run(Matrix& states, std::span<const std::int64_t> targets, std::span<QueryOutcome> outcomes) const;
@@ -116,14 +132,23 @@ class Retriever {
 
  private:
   std::int64_t block_rows() const;
-  void panel_scores(const double* x, std::int64_t rows, double* z, double* features) const;
+  bool single_precision() const { return settings_.precision == Precision::float32; }
+  // Real is the arithmetic of scores, weights and the update GEMMs (double or float).
+  template <class Real>
+  void panel_scores(const double* x, std::int64_t rows, Real* z, double* features, Real* converted) const;
+  template <class Real>
   void fused_update(const double* x, std::int64_t n, double* next, Workspace& ws) const;
+  template <class Real>
   void general_update(const double* x, std::int64_t n, double* next, Workspace& ws, bool keep_scores) const;
+  /// One update of n states in the settings' precision, on the fused or the general path.
+  void update(const double* x, std::int64_t n, double* next, Workspace& ws) const;
   void run_block(Matrix& states, std::int64_t first, std::int64_t rows, std::span<const std::int64_t> targets,
                  std::span<QueryOutcome> outcomes, Workspace& ws) const;
   void outcomes_of(const Matrix& states, std::int64_t first, std::int64_t rows, std::span<const std::int64_t> targets,
                    std::span<QueryOutcome> outcomes, Workspace& ws) const;
-  void reserve_general(Workspace& ws, std::int64_t rows, bool keep_scores) const;
+  void reserve_general(Workspace& ws, std::int64_t rows, bool keep_scores, Precision precision) const;
+  template <class Real>
+  const Real* augmented_rows() const;
 
   Matrix memories_;   ///< this process's rows
   Matrix augmented_;  ///< the same rows with a column of ones: one GEMM gives Σ w ξ and Σ w
@@ -131,7 +156,10 @@ class Retriever {
   RetrievalSettings settings_;
   std::optional<FeatureMap> feature_map_;
   Matrix memory_features_;  ///< local rows × D_Φ features of the memories (normalised if so configured)
+  std::vector<float> keys_float_;       ///< float32: the score keys (memories or their features)
+  std::vector<float> augmented_float_;  ///< float32: augmented_ rounded to float
   std::int64_t block_ = 0;  ///< memories per exact-sum block
+  double tolerance_ = 0.0;  ///< convergence_tolerance()
   int scale_sum_ = 0;       ///< fixed-point exponent of normalisers and masses (Σ ≤ M)
   int scale_update_ = 0;    ///< fixed-point exponent of the update (|Σ w ξ| ≤ M max|ξ|)
 };

@@ -21,14 +21,14 @@
 //   seed = 1
 //   filter = "Dphi <= d"   # "" (none) | "Dphi <= d" | "Dphi >= d"
 //   [retrieval]  queries_per_memory, random_queries, t_max, tol, epsilon, khm_scores,
-//                scale_pixels, normalize
+//                precision, scale_pixels, normalize
 //   [uhop]       loss, tau, tau_min, anneal, optimizer, lr, lr_follows_tau, momentum,
 //                projection, init, iters, batch, restarts, bias
 //   [capacity]   enabled, delta, M_min, M_max, per_replica
 //   [run]        output, group_size, commit_every, commit_seconds, progress_seconds, fail_fast,
 //                metrics, metrics_sample
 //
-// Named values (sep, query, model, memories, filter, khm_scores, metrics) are parsed once, by
+// Named values (sep, query, model, memories, filter, khm_scores, precision, metrics) are parsed once, by
 // one name table per vocabulary; every spelling of a value is that value and is printed by its
 // canonical name ("entmax:1.5" is "entmax15", "entmax:2" "sparsemax", "angle:20.0"
 // "angle:20"), and an axis listing two spellings of one value is refused.
@@ -92,6 +92,7 @@ struct SweepConfig {
   double tol = 1e-10;
   double epsilon = 1e-2;
   KhmScores khm_scores = KhmScores::normalized;  ///< normalized | raw
+  Precision precision = Precision::float64;       ///< float64 | float32 arithmetic of the iterations
   bool scale_pixels = false;  ///< dataset memories: map 0..255 to [-1, 1]
   bool normalize = true;      ///< dataset memories: project onto the unit sphere
 
