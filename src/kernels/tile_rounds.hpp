@@ -1,11 +1,12 @@
 #pragma once
 // The tiles of a symmetric B×B block matrix — every unordered pair of blocks {i, j}, i ≤ j,
-// diagonal included — in rounds where no block appears twice (the circle method of a
-// round-robin tournament). The tiles of one round can run on any threads at once and each may
-// add to both of its blocks' accumulators without a lock; every block receives its tiles in
-// round order, a function of B alone, so floating-point sums over tiles do not depend on the
-// threads or on which process computes which tile.
+// diagonal included — in rounds where every block appears exactly once (the circle method of
+// a round-robin tournament). So every block meets its tiles one per round, and a sum over a
+// block's tiles taken in round order is a function of B alone: floating-point sums over tiles
+// do not depend on the threads or on which process computes which tile
+// (src/kernels/ordered_tiles.hpp runs them so).
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -35,6 +36,12 @@ class TileRounds {
 
   /// A number for each tile, 0 .. tiles() − 1, in round order.
   std::int64_t id(std::int64_t round, std::int64_t k) const { return round * (players_ / 2) + k; }
+
+  /// The round and position of tile number id (the inverse of id()).
+  std::pair<std::int64_t, std::int64_t> round_of(std::int64_t id) const {
+    const std::int64_t round = std::min(id / (players_ / 2), blocks_ - 1);
+    return {round, id - round * (players_ / 2)};
+  }
 
   /// The tile at position k of a round, k < tiles_in(round).
   BlockTile tile(std::int64_t round, std::int64_t k) const {

@@ -17,6 +17,7 @@
 #include "hopcap/name_table.hpp"
 #include "hopcap/sizes.hpp"
 #include "kernels/fixed_point.hpp"
+#include "kernels/ordered_tiles.hpp"
 #include "kernels/parallel_panels.hpp"
 #include "kernels/tile_rounds.hpp"
 
@@ -245,17 +246,17 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       }
     }
   };
-  // The tile's closest pair, offered to its first block: the first largest entry with μ < ν.
+  // The tile's closest pair (first largest entry with μ < ν), for its first block.
   std::vector<BlockBest> best(static_cast<std::size_t>(blocks));
-  const auto offer_closest = [&](BlockTile t, const double* z, const double* row_top, double top) {
+  const auto tile_best = [&](BlockTile t, const double* z, const double* row_top, double top) {
     const std::int64_t a0 = t.first * block, ra = block_size(t.first);
     const std::int64_t b0 = t.second * block, rb = block_size(t.second);
-    BlockBest& bb = best[static_cast<std::size_t>(t.first)];
+    BlockBest bb;
     if (!t.diagonal() || upper_only(kind)) {  // every entry is a pair μ < ν
       const std::int64_t r = std::find(row_top, row_top + ra, top) - row_top;
       const std::int64_t at = std::find(z + r * rb, z + (r + 1) * rb, top) - (z + r * rb);
       bb.offer(top, a0 + r, b0 + at);
-      return;
+      return bb;
     }
     for (std::int64_t r = 0; r + 1 < ra; ++r) {  // the upper triangle of a symmetric tile
       const double* row = z + r * rb;
@@ -263,6 +264,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       const std::int64_t at = std::find(row + r + 1, row + rb, upper_top) - row;
       bb.offer(upper_top, a0 + r, b0 + at);
     }
+    return bb;
   };
   const double tile_work = 2.0 * static_cast<double>(block) * static_cast<double>(block) * static_cast<double>(dphi);
   const auto tile_buffer = [block] { return std::vector<double>(checked_size(block, block, "U-Hop+ loss: Gram tile")); };
@@ -296,115 +298,133 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   std::vector<double> kept_top(keep_tiles ? static_cast<std::size_t>(schedule.tiles()) : 0, kNegInf);
   std::vector<char> kept_one_shift(kept_top.size());
   if (keep_tiles) kept.reset(new double[static_cast<std::size_t>(schedule.tiles() * block * block)]);
-  struct RowScratch {
-    std::vector<double> z, row_top, row, other, col_top, col_sum;
+  // What a thread holds of its current tile between computing it and adding it to its blocks.
+  struct TileScratch {
+    std::vector<double> own_z, row_top, row, other, col_top, col_sum, row_sum;
+    double* z = nullptr;  ///< the tile's entries: own_z, or its place among the kept tiles
+    double top = kNegInf;  ///< the tile's largest entry
+    double sum = 0.0;      ///< Σ e^{z − top} over the loss's entries
+    bool one_shift = false;
+    BlockBest best;
   };
-  const auto row_scratch = [&] {
+  const auto tile_scratch = [&] {
     const auto t = static_cast<std::size_t>(block);
-    return RowScratch{keep_tiles ? std::vector<double>() : tile_buffer(), std::vector<double>(t), std::vector<double>(t),
-                      std::vector<double>(t), std::vector<double>(t), std::vector<double>(t)};
+    TileScratch s;
+    if (!keep_tiles) s.own_z = tile_buffer();
+    for (auto* v : {&s.row_top, &s.row, &s.other, &s.col_top, &s.col_sum, &s.row_sum}) v->assign(t, 0.0);
+    return s;
   };
+  const auto tile_place = [&](std::int64_t id, TileScratch& s) {
+    s.z = keep_tiles ? kept.get() + id * block * block : s.own_z.data();
+    return s.z;
+  };
+  const double tiles_work = static_cast<double>(schedule.tiles()) * tile_work;
 
   if (!per_memory) {
     // ---- pairwise and as coded: one pass. The tile's exponentials relative to its maximum
     // give its share of the sum and, by two GEMMs, of both blocks' gradient rows (as coded,
     // of the first block's only: its second factor is detached).
     const bool both_sides = kind == UhopLossKind::pairwise;
-    for (std::int64_t round = 0; round < schedule.rounds(); ++round) {
-      parallel_panels(0, schedule.tiles_in(round), static_cast<double>(schedule.tiles_in(round)) * tile_work * (want_grad ? 3.0 : 1.0),
-                      row_scratch, [&](std::int64_t k, RowScratch& s) {
-        const BlockTile t = schedule.tile(round, k);
-        if (!needed(t)) return;
-        const std::int64_t a0 = t.first * block, ra = block_size(t.first);
-        const std::int64_t b0 = t.second * block, rb = block_size(t.second);
-        const std::int64_t n = ra * rb;
-        std::vector<double>& z = s.z;
-        gram_tile(t, z.data());
-        const double top = row_maxima(z.data(), ra, rb, s.row_top.data());
-        if (top == kNegInf) return;  // a diagonal tile of one row
-        if (owns(t.first)) offer_closest(t, z.data(), s.row_top.data(), top);
-        exp_shifted_sum(z.data(), top, n, z.data());
-        if (owns(t.first)) {
-          // A symmetric diagonal tile holds each of its pairs twice.
-          const double sum = fixed_order_sum(z.data(), n) * (t.diagonal() && both_sides ? 0.5 : 1.0);
-          const std::size_t a = static_cast<std::size_t>(t.first);
-          const Rescale r = add_shifted(loss_shift[a], top);
-          loss_sum[a] = r.beta * loss_sum[a] + r.alpha * sum;
-          if (want_grad) {
-            // Row μ of block a: Σ_ν e^{z−top} φ̂_ν (a diagonal tile reaches both ends at once).
-            const Rescale g = add_shifted(grad_shift[a], top);
-            blas::gemm_nn(ra, dphi, rb, g.alpha, z.data(), rb, fh.row(b0), dphi, g.beta, ghat.row(a0), dphi);
-          }
+    const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
+      if (!needed(t)) return false;
+      const std::int64_t n = block_size(t.first) * block_size(t.second);
+      double* z = tile_place(id, s);
+      gram_tile(t, z);
+      s.top = row_maxima(z, block_size(t.first), block_size(t.second), s.row_top.data());
+      if (s.top == kNegInf) return false;  // a diagonal tile of one row
+      s.best = tile_best(t, z, s.row_top.data(), s.top);
+      exp_shifted_sum(z, s.top, n, z);
+      // A symmetric diagonal tile holds each of its pairs twice.
+      s.sum = fixed_order_sum(z, n) * (t.diagonal() && both_sides ? 0.5 : 1.0);
+      return true;
+    };
+    const auto add = [&](BlockTile t, std::int64_t b, std::int64_t, TileScratch& s) {
+      if (!owns(b)) return;
+      const std::size_t i = static_cast<std::size_t>(b);
+      const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+      const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+      if (b == t.first) {
+        if (s.best.i >= 0) best[i].offer(s.best.z, s.best.i, s.best.j);
+        const Rescale r = add_shifted(loss_shift[i], s.top);
+        loss_sum[i] = r.beta * loss_sum[i] + r.alpha * s.sum;
+        if (want_grad) {
+          // Row μ of block a: Σ_ν e^{z−top} φ̂_ν (a diagonal tile reaches both ends at once).
+          const Rescale g = add_shifted(grad_shift[i], s.top);
+          blas::gemm_nn(ra, dphi, rb, g.alpha, s.z, rb, fh.row(b0), dphi, g.beta, ghat.row(a0), dphi);
         }
-        if (want_grad && both_sides && !t.diagonal() && owns(t.second)) {
-          const std::size_t b = static_cast<std::size_t>(t.second);
-          const Rescale g = add_shifted(grad_shift[b], top);
-          blas::gemm_tn(rb, dphi, ra, g.alpha, z.data(), rb, fh.row(a0), dphi, g.beta, ghat.row(b0), dphi);
-        }
-      });
-    }
+      } else if (want_grad && both_sides) {
+        const Rescale g = add_shifted(grad_shift[i], s.top);
+        blas::gemm_tn(rb, dphi, ra, g.alpha, s.z, rb, fh.row(a0), dphi, g.beta, ghat.row(b0), dphi);
+      }
+    };
+    run_tiles_in_block_order(schedule, tiles_work * (want_grad ? 3.0 : 1.0), tile_scratch, compute, add);
   } else {
     // ---- per_memory, first pass: every row's log-sum-exp from the tiles' row and column
     // sums, each relative to its row's (column's) maximum in the tile.
-    for (std::int64_t round = 0; round < schedule.rounds(); ++round) {
-      parallel_panels(0, schedule.tiles_in(round), static_cast<double>(schedule.tiles_in(round)) * tile_work, row_scratch,
-                      [&](std::int64_t k, RowScratch& s) {
-        const BlockTile t = schedule.tile(round, k);
-        if (!needed(t)) return;
-        const std::int64_t id = schedule.id(round, k);
-        const std::int64_t a0 = t.first * block, ra = block_size(t.first);
-        const std::int64_t b0 = t.second * block, rb = block_size(t.second);
-        const std::int64_t n = ra * rb;
-        double* z = keep_tiles ? kept.get() + id * block * block : s.z.data();
-        gram_tile(t, z);
-        double* row_top = s.row_top.data();
-        const double top = row_maxima(z, ra, rb, row_top);
-        if (top == kNegInf) return;
-        if (owns(t.first)) offer_closest(t, z, row_top, top);
-        const bool columns = !t.diagonal() && owns(t.second);  // a diagonal tile's columns are its rows
-        double* col_top = s.col_top.data();
-        double* col_sum = s.col_sum.data();
-        if (columns) {
-          std::fill_n(col_top, rb, kNegInf);
-          std::fill_n(col_sum, rb, 0.0);
-          for (std::int64_t r = 0; r < ra; ++r) {
-            const double* zr = z + r * rb;
-            for (std::int64_t c = 0; c < rb; ++c) col_top[c] = std::max(col_top[c], zr[c]);
-          }
-        }
-        const bool one_shift = one_shift_serves(z, n, top);
-        if (keep_tiles) {
-          kept_top[static_cast<std::size_t>(id)] = top;
-          kept_one_shift[static_cast<std::size_t>(id)] = one_shift ? 1 : 0;
-        }
-        if (one_shift) exp_shifted_sum(z, top, n, z);  // e^{z−top}, kept (in place) for the gradient pass
+    const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
+      if (!needed(t)) return false;
+      const std::int64_t ra = block_size(t.first), rb = block_size(t.second);
+      const std::int64_t n = ra * rb;
+      double* z = tile_place(id, s);
+      gram_tile(t, z);
+      double* row_top = s.row_top.data();
+      s.top = row_maxima(z, ra, rb, row_top);
+      if (s.top == kNegInf) return false;
+      s.best = tile_best(t, z, row_top, s.top);
+      const bool columns = !t.diagonal();  // a diagonal tile's columns are its rows
+      double* col_top = s.col_top.data();
+      double* col_sum = s.col_sum.data();
+      if (columns) {
+        std::fill_n(col_top, rb, kNegInf);
+        std::fill_n(col_sum, rb, 0.0);
         for (std::int64_t r = 0; r < ra; ++r) {
-          double* zr = z + r * rb;
-          double sum = 0.0;
-          if (one_shift) {
-            sum = fixed_order_sum(zr, rb) * std::exp(top - row_top[r]);
-            if (columns) {
-              for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += zr[c];
-            }
-          } else {
-            exp_shifted_sum(zr, row_top[r], rb, s.row.data());
-            sum = fixed_order_sum(s.row.data(), rb);
-            if (columns) {
-              double* other = s.other.data();
-              for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - col_top[c];
-              exp_shifted_sum(other, 0.0, rb, other);
-              for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += other[c];
-            }
-          }
-          if (owns(t.first)) add_to_row(a0 + r, row_top[r], sum);
+          const double* zr = z + r * rb;
+          for (std::int64_t c = 0; c < rb; ++c) col_top[c] = std::max(col_top[c], zr[c]);
         }
-        if (columns) {
-          for (std::int64_t c = 0; c < rb; ++c) {
-            add_to_row(b0 + c, col_top[c], col_sum[c] * (one_shift ? std::exp(top - col_top[c]) : 1.0));
+      }
+      s.one_shift = one_shift_serves(z, n, s.top);
+      if (keep_tiles) {
+        kept_top[static_cast<std::size_t>(id)] = s.top;
+        kept_one_shift[static_cast<std::size_t>(id)] = s.one_shift ? 1 : 0;
+      }
+      if (s.one_shift) exp_shifted_sum(z, s.top, n, z);  // e^{z−top}, kept (in place) for the gradient pass
+      for (std::int64_t r = 0; r < ra; ++r) {
+        double* zr = z + r * rb;
+        if (s.one_shift) {
+          s.row_sum[static_cast<std::size_t>(r)] = fixed_order_sum(zr, rb) * std::exp(s.top - row_top[r]);
+          if (columns) {
+            for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += zr[c];
+          }
+        } else {
+          exp_shifted_sum(zr, row_top[r], rb, s.row.data());
+          s.row_sum[static_cast<std::size_t>(r)] = fixed_order_sum(s.row.data(), rb);
+          if (columns) {
+            double* other = s.other.data();
+            for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - col_top[c];
+            exp_shifted_sum(other, 0.0, rb, other);
+            for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += other[c];
           }
         }
-      });
-    }
+      }
+      if (columns && s.one_shift) {
+        for (std::int64_t c = 0; c < rb; ++c) col_sum[c] *= std::exp(s.top - col_top[c]);
+      }
+      return true;
+    };
+    const auto add = [&](BlockTile t, std::int64_t b, std::int64_t, TileScratch& s) {
+      if (!owns(b)) return;
+      if (b == t.first) {
+        if (s.best.i >= 0) best[static_cast<std::size_t>(b)].offer(s.best.z, s.best.i, s.best.j);
+        for (std::int64_t r = 0; r < block_size(t.first); ++r) {
+          add_to_row(t.first * block + r, s.row_top[static_cast<std::size_t>(r)], s.row_sum[static_cast<std::size_t>(r)]);
+        }
+      } else {
+        for (std::int64_t c = 0; c < block_size(t.second); ++c) {
+          add_to_row(t.second * block + c, s.col_top[static_cast<std::size_t>(c)], s.col_sum[static_cast<std::size_t>(c)]);
+        }
+      }
+    };
+    run_tiles_in_block_order(schedule, tiles_work, tile_scratch, compute, add);
     for (std::int64_t mu = first_block * block; mu < std::min(m, end_block * block); ++mu) {
       const auto i = static_cast<std::size_t>(mu);
       lse[i] = row_shift[i] + std::log(row_sum[i]);
@@ -486,58 +506,61 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   // ---- per_memory, gradient pass, now that every row's log-sum-exp is known: the weight of
   // a pair is p_μ(ν) + p_ν(μ) = e^{z − lse_μ} + e^{z − lse_ν}, the same for both its ends.
   if (per_memory) {
-    for (std::int64_t round = 0; round < schedule.rounds(); ++round) {
-      parallel_panels(0, schedule.tiles_in(round), static_cast<double>(schedule.tiles_in(round)) * tile_work * (keep_tiles ? 2.0 : 3.0),
-                      row_scratch, [&](std::int64_t k, RowScratch& s) {
-        const BlockTile t = schedule.tile(round, k);
-        if (!needed(t)) return;
-        const std::int64_t id = schedule.id(round, k);
-        const std::int64_t a0 = t.first * block, ra = block_size(t.first);
-        const std::int64_t b0 = t.second * block, rb = block_size(t.second);
-        const std::int64_t n = ra * rb;
-        double* z = keep_tiles ? kept.get() + id * block * block : s.z.data();
-        double top = kNegInf;
-        bool one_shift = false;
-        if (keep_tiles) {
-          top = kept_top[static_cast<std::size_t>(id)];
-          one_shift = kept_one_shift[static_cast<std::size_t>(id)] != 0;
-          if (top == kNegInf) return;
-        } else {  // the same tile, the same decision, the same bits as the first pass
-          gram_tile(t, z);
-          top = row_maxima(z, ra, rb, s.row_top.data());
-          if (top == kNegInf) return;
-          one_shift = one_shift_serves(z, n, top);
-          if (one_shift) exp_shifted_sum(z, top, n, z);
+    const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
+      if (!needed(t)) return false;
+      const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+      const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+      const std::int64_t n = ra * rb;
+      double* z = tile_place(id, s);
+      double top = kNegInf;
+      bool one_shift = false;
+      if (keep_tiles) {
+        top = kept_top[static_cast<std::size_t>(id)];
+        one_shift = kept_one_shift[static_cast<std::size_t>(id)] != 0;
+        if (top == kNegInf) return false;
+      } else {  // the same tile, the same decision, the same bits as the first pass
+        gram_tile(t, z);
+        top = row_maxima(z, ra, rb, s.row_top.data());
+        if (top == kNegInf) return false;
+        one_shift = one_shift_serves(z, n, top);
+        if (one_shift) exp_shifted_sum(z, top, n, z);
+      }
+      if (one_shift) {
+        // e^{z − lse} = e^{z − top} · e^{top − lse}; top − lse_μ ≤ 500 (lse_μ is at least
+        // row μ's maximum, within 500 of top).
+        double* u = s.row.data();
+        double* v = s.other.data();
+        for (std::int64_t r = 0; r < ra; ++r) u[r] = std::exp(top - lse[static_cast<std::size_t>(a0 + r)]);
+        for (std::int64_t c = 0; c < rb; ++c) v[c] = std::exp(top - lse[static_cast<std::size_t>(b0 + c)]);
+        for (std::int64_t r = 0; r < ra; ++r) {
+          double* zr = z + r * rb;
+          const double ur = u[r];
+          for (std::int64_t c = 0; c < rb; ++c) zr[c] *= ur + v[c];
         }
-        if (one_shift) {
-          // e^{z − lse} = e^{z − top} · e^{top − lse}; top − lse_μ ≤ 500 (lse_μ is at least
-          // row μ's maximum, within 500 of top).
-          double* u = s.row.data();
-          double* v = s.other.data();
-          for (std::int64_t r = 0; r < ra; ++r) u[r] = std::exp(top - lse[static_cast<std::size_t>(a0 + r)]);
-          for (std::int64_t c = 0; c < rb; ++c) v[c] = std::exp(top - lse[static_cast<std::size_t>(b0 + c)]);
-          for (std::int64_t r = 0; r < ra; ++r) {
-            double* zr = z + r * rb;
-            const double ur = u[r];
-            for (std::int64_t c = 0; c < rb; ++c) zr[c] *= ur + v[c];
-          }
-        } else {
-          // Both exponents ≤ 0 up to rounding (lse_ν ≥ z_νμ), by the vector exponential.
-          for (std::int64_t r = 0; r < ra; ++r) {
-            double* zr = z + r * rb;
-            double* other = s.other.data();
-            for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - lse[static_cast<std::size_t>(b0 + c)];
-            exp_shifted_sum(other, 0.0, rb, other);
-            exp_shifted_sum(zr, lse[static_cast<std::size_t>(a0 + r)], rb, zr);
-            for (std::int64_t c = 0; c < rb; ++c) zr[c] += other[c];
-          }
+      } else {
+        // Both exponents ≤ 0 up to rounding (lse_ν ≥ z_νμ), by the vector exponential.
+        for (std::int64_t r = 0; r < ra; ++r) {
+          double* zr = z + r * rb;
+          double* other = s.other.data();
+          for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - lse[static_cast<std::size_t>(b0 + c)];
+          exp_shifted_sum(other, 0.0, rb, other);
+          exp_shifted_sum(zr, lse[static_cast<std::size_t>(a0 + r)], rb, zr);
+          for (std::int64_t c = 0; c < rb; ++c) zr[c] += other[c];
         }
-        if (owns(t.first)) blas::gemm_nn(ra, dphi, rb, 1.0, z, rb, fh.row(b0), dphi, 1.0, ghat.row(a0), dphi);
-        if (!t.diagonal() && owns(t.second)) {
-          blas::gemm_tn(rb, dphi, ra, 1.0, z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
-        }
-      });
-    }
+      }
+      return true;
+    };
+    const auto add = [&](BlockTile t, std::int64_t b, std::int64_t, TileScratch& s) {
+      if (!owns(b)) return;
+      const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+      const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+      if (b == t.first) {
+        blas::gemm_nn(ra, dphi, rb, 1.0, s.z, rb, fh.row(b0), dphi, 1.0, ghat.row(a0), dphi);
+      } else {
+        blas::gemm_tn(rb, dphi, ra, 1.0, s.z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
+      }
+    };
+    run_tiles_in_block_order(schedule, tiles_work * (keep_tiles ? 2.0 : 3.0), tile_scratch, compute, add);
   }
 
   // ---- chain rule through φ̂ = φ/‖φ‖, then per block ∂L/∂W_b = G_bᵀ X_b and ∂L/∂b_b = Σ rows
