@@ -49,8 +49,11 @@ constexpr double kPosInf = std::numeric_limits<double>::infinity();
 // overflow. Wider tiles (τ below 1/250) take one exponential per row and per column shift.
 constexpr double kOneShiftRange = 500.0;
 // per_memory keeps its first pass's exponentials for the gradient pass up to this many Gram
-// entries (128 MiB) unless the options say otherwise.
-constexpr std::int64_t kKeptEntries = std::int64_t{1} << 24;
+// entries (24 MiB) unless the options say otherwise. Measured on one core: at M = 2048 (19 MiB
+// kept) the step took 22 ms kept against 27 ms recomputed; at M = 4096 (71 MiB) 69 ms kept
+// against 40 ms recomputed, the kept tiles then costing fresh pages on every call (glibc maps
+// blocks over 32 MiB anew) and memory traffic as much as an exponential per entry.
+constexpr std::int64_t kKeptEntries = std::int64_t{3} << 20;
 
 // Entries ν of row μ that the loss sums over: every ν ≠ μ, or only ν > μ (as coded).
 bool upper_only(UhopLossKind kind) { return kind == UhopLossKind::as_coded; }
@@ -89,18 +92,35 @@ Rescale add_shifted(double& shift, double term_shift) {
   return {std::exp(term_shift - shift), 1.0};
 }
 
+// Eight interleaved lanes, as in fixed_order_sum: the compiler turns them into vector maxima
+// (a plain max reduction over doubles stays scalar without -ffast-math). A maximum does not
+// depend on the order anyway.
 double max_of(const double* z, std::int64_t n) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes];
+  std::fill_n(lane, kLanes, kNegInf);
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::max(lane[l], z[i + l]);
+  }
   double top = kNegInf;
-#pragma omp simd reduction(max : top)
-  for (std::int64_t i = 0; i < n; ++i) top = std::max(top, z[i]);
+  for (std::int64_t l = 0; l < kLanes; ++l) top = std::max(top, lane[l]);
+  for (; i < n; ++i) top = std::max(top, z[i]);
   return top;
 }
 
 // The smallest entry above −∞ (+∞ if none).
 double finite_min_of(const double* z, std::int64_t n) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes];
+  std::fill_n(lane, kLanes, kPosInf);
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::min(lane[l], z[i + l] == kNegInf ? kPosInf : z[i + l]);
+  }
   double low = kPosInf;
-#pragma omp simd reduction(min : low)
-  for (std::int64_t i = 0; i < n; ++i) low = std::min(low, z[i] == kNegInf ? kPosInf : z[i]);
+  for (std::int64_t l = 0; l < kLanes; ++l) low = std::min(low, lane[l]);
+  for (; i < n; ++i) low = std::min(low, z[i] == kNegInf ? kPosInf : z[i]);
   return low;
 }
 
@@ -116,6 +136,38 @@ double fixed_order_sum(const double* z, std::int64_t n) {
   double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
   for (; i < n; ++i) sum += z[i];
   return sum;
+}
+
+// fixed_order_sum(z, n), adding z[i] to column[i] on the way (one pass for both sums).
+double fixed_order_sum_into(const double* z, std::int64_t n, double* column) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) {
+      lane[l] += z[i + l];
+      column[i + l] += z[i + l];
+    }
+  }
+  double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  for (; i < n; ++i) {
+    sum += z[i];
+    column[i] += z[i];
+  }
+  return sum;
+}
+
+// Row maxima of a tile (rows × cols, row-major) and their maximum, and the column maxima
+// raised to those of this tile (col_top starts at −∞).
+double row_and_column_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* row_top, double* col_top) {
+  double top = kNegInf;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const double* zr = z + r * cols;
+    for (std::int64_t c = 0; c < cols; ++c) col_top[c] = std::max(col_top[c], zr[c]);
+    row_top[r] = max_of(zr, cols);
+    top = std::max(top, row_top[r]);
+  }
+  return top;
 }
 
 // Row maxima of a tile (rows × cols, row-major) and their maximum.
@@ -305,6 +357,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     double top = kNegInf;  ///< the tile's largest entry
     double sum = 0.0;      ///< Σ e^{z − top} over the loss's entries
     bool one_shift = false;
+    double gemm_factor = 1.0;  ///< per_memory's gradient pass: a factor of the tile's weights
     BlockBest best;
   };
   const auto tile_scratch = [&] {
@@ -368,20 +421,18 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       double* z = tile_place(id, s);
       gram_tile(t, z);
       double* row_top = s.row_top.data();
-      s.top = row_maxima(z, ra, rb, row_top);
-      if (s.top == kNegInf) return false;
-      s.best = tile_best(t, z, row_top, s.top);
       const bool columns = !t.diagonal();  // a diagonal tile's columns are its rows
       double* col_top = s.col_top.data();
       double* col_sum = s.col_sum.data();
       if (columns) {
         std::fill_n(col_top, rb, kNegInf);
         std::fill_n(col_sum, rb, 0.0);
-        for (std::int64_t r = 0; r < ra; ++r) {
-          const double* zr = z + r * rb;
-          for (std::int64_t c = 0; c < rb; ++c) col_top[c] = std::max(col_top[c], zr[c]);
-        }
+        s.top = row_and_column_maxima(z, ra, rb, row_top, col_top);
+      } else {
+        s.top = row_maxima(z, ra, rb, row_top);
       }
+      if (s.top == kNegInf) return false;
+      s.best = tile_best(t, z, row_top, s.top);
       s.one_shift = one_shift_serves(z, n, s.top);
       if (keep_tiles) {
         kept_top[static_cast<std::size_t>(id)] = s.top;
@@ -391,10 +442,8 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       for (std::int64_t r = 0; r < ra; ++r) {
         double* zr = z + r * rb;
         if (s.one_shift) {
-          s.row_sum[static_cast<std::size_t>(r)] = fixed_order_sum(zr, rb) * std::exp(s.top - row_top[r]);
-          if (columns) {
-            for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += zr[c];
-          }
+          const double sum = columns ? fixed_order_sum_into(zr, rb, col_sum) : fixed_order_sum(zr, rb);
+          s.row_sum[static_cast<std::size_t>(r)] = sum * std::exp(s.top - row_top[r]);
         } else {
           exp_shifted_sum(zr, row_top[r], rb, s.row.data());
           s.row_sum[static_cast<std::size_t>(r)] = fixed_order_sum(s.row.data(), rb);
@@ -506,6 +555,11 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   // ---- per_memory, gradient pass, now that every row's log-sum-exp is known: the weight of
   // a pair is p_μ(ν) + p_ν(μ) = e^{z − lse_μ} + e^{z − lse_ν}, the same for both its ends.
   if (per_memory) {
+    // Narrow tiles (τ ≥ 1/250): every lse lies within 500 + log M of the largest, so
+    // e^{lse_top − lse_μ} neither overflows nor loses range.
+    const double lse_top = *std::max_element(lse.begin(), lse.end());
+    std::vector<double> lse_factor(narrow_tiles ? lse.size() : 0);
+    for (std::size_t i = 0; i < lse_factor.size(); ++i) lse_factor[i] = std::exp(lse_top - lse[i]);
     const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
       if (!needed(t)) return false;
       const std::int64_t a0 = t.first * block, ra = block_size(t.first);
@@ -525,13 +579,22 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
         one_shift = one_shift_serves(z, n, top);
         if (one_shift) exp_shifted_sum(z, top, n, z);
       }
+      s.gemm_factor = 1.0;
       if (one_shift) {
         // e^{z − lse} = e^{z − top} · e^{top − lse}; top − lse_μ ≤ 500 (lse_μ is at least
-        // row μ's maximum, within 500 of top).
+        // row μ's maximum, within 500 of top). With narrow tiles, e^{top − lse_μ} =
+        // e^{top − lse_top} · e^{lse_top − lse_μ}: the first factor goes to the GEMMs, the
+        // second is the row's own, taken once per pass.
         double* u = s.row.data();
         double* v = s.other.data();
-        for (std::int64_t r = 0; r < ra; ++r) u[r] = std::exp(top - lse[static_cast<std::size_t>(a0 + r)]);
-        for (std::int64_t c = 0; c < rb; ++c) v[c] = std::exp(top - lse[static_cast<std::size_t>(b0 + c)]);
+        if (narrow_tiles) {
+          s.gemm_factor = std::exp(top - lse_top);
+          std::copy_n(lse_factor.data() + a0, ra, u);
+          std::copy_n(lse_factor.data() + b0, rb, v);
+        } else {
+          for (std::int64_t r = 0; r < ra; ++r) u[r] = std::exp(top - lse[static_cast<std::size_t>(a0 + r)]);
+          for (std::int64_t c = 0; c < rb; ++c) v[c] = std::exp(top - lse[static_cast<std::size_t>(b0 + c)]);
+        }
         for (std::int64_t r = 0; r < ra; ++r) {
           double* zr = z + r * rb;
           const double ur = u[r];
@@ -555,9 +618,9 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       const std::int64_t a0 = t.first * block, ra = block_size(t.first);
       const std::int64_t b0 = t.second * block, rb = block_size(t.second);
       if (b == t.first) {
-        blas::gemm_nn(ra, dphi, rb, 1.0, s.z, rb, fh.row(b0), dphi, 1.0, ghat.row(a0), dphi);
+        blas::gemm_nn(ra, dphi, rb, s.gemm_factor, s.z, rb, fh.row(b0), dphi, 1.0, ghat.row(a0), dphi);
       } else {
-        blas::gemm_tn(rb, dphi, ra, 1.0, s.z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
+        blas::gemm_tn(rb, dphi, ra, s.gemm_factor, s.z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
       }
     };
     run_tiles_in_block_order(schedule, tiles_work * (keep_tiles ? 2.0 : 3.0), tile_scratch, compute, add);
