@@ -160,17 +160,13 @@ double fixed_order_sum_into(const double* z, std::int64_t n, double* column) {
   return sum;
 }
 
-// Row maxima of a tile (rows × cols, row-major) and their maximum, and the column maxima
-// raised to those of this tile (col_top starts at −∞).
-double row_and_column_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* row_top, double* col_top) {
-  double top = kNegInf;
+// Column maxima of a tile (rows × cols, row-major).
+void column_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* col_top) {
+  std::fill_n(col_top, cols, kNegInf);
   for (std::int64_t r = 0; r < rows; ++r) {
     const double* zr = z + r * cols;
     for (std::int64_t c = 0; c < cols; ++c) col_top[c] = std::max(col_top[c], zr[c]);
-    row_top[r] = max_of(zr, cols);
-    top = std::max(top, row_top[r]);
   }
-  return top;
 }
 
 // Row maxima of a tile (rows × cols, row-major) and their maximum.
@@ -429,16 +425,14 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       const bool columns = !t.diagonal();  // a diagonal tile's columns are its rows
       double* col_top = s.col_top.data();
       double* col_sum = s.col_sum.data();
-      if (columns) {
-        std::fill_n(col_top, rb, kNegInf);
-        std::fill_n(col_sum, rb, 0.0);
-        s.top = row_and_column_maxima(z, ra, rb, row_top, col_top);
-      } else {
-        s.top = row_maxima(z, ra, rb, row_top);
-      }
+      s.top = row_maxima(z, ra, rb, row_top);
       if (s.top == kNegInf) return false;
       s.best = tile_best(t, z, row_top, s.top);
       s.one_shift = one_shift_serves(z, n, s.top);
+      if (columns) {
+        std::fill_n(col_sum, rb, 0.0);
+        if (!s.one_shift) column_maxima(z, ra, rb, col_top);  // the columns' own shifts
+      }
       if (keep_tiles) {
         kept_top[static_cast<std::size_t>(id)] = s.top;
         kept_one_shift[static_cast<std::size_t>(id)] = s.one_shift ? 1 : 0;
