@@ -151,9 +151,9 @@ TEST(UhopLoss, SmallTemperatureTilesMatchTheNaiveTwin) {
   }
 }
 
-// per_memory keeps its first pass's tiles for the gradient pass or computes them again: the
-// same bits either way, at every thread count, and for tiles that need one exponential per
-// entry or per row.
+// per_memory keeps its first pass's tiles for the gradient pass (all, some or none) and computes
+// the others again: the same bits either way, at every thread count, and for tiles that need
+// one exponential per entry or per row.
 TEST(UhopLoss, PerMemoryKeptAndRecomputedTilesGiveTheSameBits) {
   const Matrix x = generate_memories(Distribution::gaussian, 6, 150, 12, 0);
   const FeatureMap map = random_map(5, 6, true, 13);
@@ -162,7 +162,9 @@ TEST(UhopLoss, PerMemoryKeptAndRecomputedTilesGiveTheSameBits) {
     for (std::int64_t tile : {7, 0}) {
       std::vector<std::pair<Matrix, std::vector<double>>> runs;
       std::vector<double> losses;
-      for (const std::int64_t kept : {std::int64_t{-1}, std::int64_t{0}, std::int64_t{1} << 40}) {
+      // Every tile kept, none, and the first 5 (tiles of 7² entries; automatic: one of 64²).
+      const std::int64_t some = tile == 0 ? 64 * 64 : 5 * 7 * 7 + 3;
+      for (const std::int64_t kept : {std::int64_t{-1}, std::int64_t{0}, std::int64_t{1} << 40, some}) {
         for (int threads : {1, 2, 3}) {
           omp_set_num_threads(threads);
           Matrix gw;

@@ -48,7 +48,7 @@ constexpr double kPosInf = std::numeric_limits<double>::infinity();
 // double with full precision, and e^{500} (a row factor of the gradient pass) does not
 // overflow. Wider tiles (τ below 1/250) take one exponential per row and per column shift.
 constexpr double kOneShiftRange = 500.0;
-// per_memory keeps its first pass's exponentials for the gradient pass up to this many Gram
+// per_memory keeps its first pass's exponentials for the gradient pass in up to this many Gram
 // entries (24 MiB) unless the options say otherwise. Measured on one core: at M = 2048 (19 MiB
 // kept) the step took 22 ms kept against 27 ms recomputed; at M = 4096 (71 MiB) 69 ms kept
 // against 40 ms recomputed, the kept tiles then costing fresh pages on every call (glibc maps
@@ -342,13 +342,16 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     s = r.beta * s + r.alpha * sum;
   };
   // per_memory keeps the first pass's tiles (its exponentials where one shift serves the
-  // tile, else z itself) for the gradient pass when the whole triangle fits the budget.
+  // tile, else z itself) for the gradient pass, as many of the first tiles as the budget
+  // holds; the gradient pass forms the others again.
   const std::int64_t kept_budget = options.kept_entries < 0 ? kKeptEntries : options.kept_entries;
-  const bool keep_tiles = per_memory && want_grad && schedule.tiles() <= kept_budget / std::max<std::int64_t>(1, block * block);
+  const std::int64_t kept_tiles =
+      per_memory && want_grad ? std::min(schedule.tiles(), kept_budget / std::max<std::int64_t>(1, block * block)) : 0;
+  const auto is_kept = [kept_tiles](std::int64_t id) { return id < kept_tiles; };
   std::unique_ptr<double[]> kept;  // uninitialised: a process touches only its own tiles
-  std::vector<double> kept_top(keep_tiles ? static_cast<std::size_t>(schedule.tiles()) : 0, kNegInf);
+  std::vector<double> kept_top(static_cast<std::size_t>(kept_tiles), kNegInf);
   std::vector<char> kept_one_shift(kept_top.size());
-  if (keep_tiles) kept.reset(new double[static_cast<std::size_t>(schedule.tiles() * block * block)]);
+  if (kept_tiles > 0) kept.reset(new double[static_cast<std::size_t>(kept_tiles * block * block)]);
   // What a thread holds of its current tile between computing it and adding it to its blocks.
   struct TileScratch {
     std::vector<double> own_z, row_top, row, other, col_top, col_sum, row_sum;
@@ -362,12 +365,12 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   const auto tile_scratch = [&] {
     const auto t = static_cast<std::size_t>(block);
     TileScratch s;
-    if (!keep_tiles) s.own_z = tile_buffer();
+    if (kept_tiles < schedule.tiles()) s.own_z = tile_buffer();
     for (auto* v : {&s.row_top, &s.row, &s.other, &s.col_top, &s.col_sum, &s.row_sum}) v->assign(t, 0.0);
     return s;
   };
   const auto tile_place = [&](std::int64_t id, TileScratch& s) {
-    s.z = keep_tiles ? kept.get() + id * block * block : s.own_z.data();
+    s.z = is_kept(id) ? kept.get() + id * block * block : s.own_z.data();
     return s.z;
   };
   const double tiles_work = static_cast<double>(schedule.tiles()) * tile_work;
@@ -433,7 +436,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
         std::fill_n(col_sum, rb, 0.0);
         if (!s.one_shift) column_maxima(z, ra, rb, col_top);  // the columns' own shifts
       }
-      if (keep_tiles) {
+      if (is_kept(id)) {
         kept_top[static_cast<std::size_t>(id)] = s.top;
         kept_one_shift[static_cast<std::size_t>(id)] = s.one_shift ? 1 : 0;
       }
@@ -566,7 +569,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       double* z = tile_place(id, s);
       double top = kNegInf;
       bool one_shift = false;
-      if (keep_tiles) {
+      if (is_kept(id)) {
         top = kept_top[static_cast<std::size_t>(id)];
         one_shift = kept_one_shift[static_cast<std::size_t>(id)] != 0;
         if (top == kNegInf) return false;
@@ -621,7 +624,8 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
         blas::gemm_tn(rb, dphi, ra, s.gemm_factor, s.z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
       }
     };
-    run_tiles_in_block_order(schedule, tiles_work * (keep_tiles ? 2.0 : 3.0), tile_scratch, compute, add);
+    run_tiles_in_block_order(schedule, tiles_work * (kept_tiles == schedule.tiles() ? 2.0 : 3.0), tile_scratch, compute,
+                             add);
   }
 
   // ---- chain rule through φ̂ = φ/‖φ‖, then per block ∂L/∂W_b = G_bᵀ X_b and ∂L/∂b_b = Σ rows

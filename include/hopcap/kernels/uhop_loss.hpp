@@ -43,9 +43,9 @@ struct UhopLossOptions {
   UhopLossKind kind = UhopLossKind::pairwise;
   double tau = 0.1;            ///< temperature τ > 0
   std::int64_t panel_rows = 0;  ///< rows (and columns) per Gram tile; 0 = automatic (M/8, 64 to 256)
-  /// per_memory keeps its first pass's tiles for the gradient pass when the Gram triangle has
-  /// at most this many entries; −1 = 3·2^20 (24 MiB), 0 = never (the gradient pass computes
-  /// them again). The result is the same bits either way.
+  /// per_memory keeps its first pass's tiles for the gradient pass, as many of them (in round
+  /// order) as this many entries hold, and forms the others again; −1 = 3·2^20 (24 MiB),
+  /// 0 = none. The result is the same bits either way.
   std::int64_t kept_entries = -1;
 };
 
