@@ -1,6 +1,6 @@
-// U-Hop+ losses: blocked kernel against the naive long-double twin at awkward sizes, analytic
-// gradients against finite differences, the τ-sandwich bounds, small τ, and results bitwise
-// independent of the row partition and the thread count.
+// U-Hop+ losses: the tiled kernel against the naive long-double twin at awkward sizes and at
+// every tile boundary, analytic gradients against finite differences, the τ-sandwich bounds,
+// small τ, and results bitwise independent of the row partition and the thread count.
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <omp.h>
@@ -39,6 +40,12 @@ double norm(const std::vector<double>& v) {
   for (double e : v) s += e * e;
   return std::sqrt(s);
 }
+
+struct LossAndGradientRun {
+  double loss = 0.0;
+  Matrix grad_w;
+  std::vector<double> grad_b;
+};
 
 double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> diff(a.size());
@@ -77,6 +84,102 @@ TEST(UhopLoss, BlockedMatchesNaiveTwinAtAwkwardSizes) {
             }
           }
         }
+      }
+    }
+  }
+}
+
+// Every tile-size boundary: M = k·T − 1, k·T, k·T + 1 for tile sides T of 1 (tiles of one
+// row: a diagonal tile with no pair), 2, 3 and 5, so that the last block is full, of one row
+// or one short, with an odd and an even block count (the round-robin schedule differs), and
+// D_Φ odd. Loss and both gradients against the naive twin.
+TEST(UhopLoss, TriangleTilesMatchTheNaiveTwinAtEveryTileBoundary) {
+  for (UhopLossKind kind : kKinds) {
+    for (std::int64_t tile : {1, 2, 3, 5}) {
+      for (std::int64_t k = 1; k <= 4; ++k) {
+        for (std::int64_t m : {k * tile - 1, k * tile, k * tile + 1}) {
+          if (m < 2) continue;
+          SCOPED_TRACE(to_string(kind) + " T=" + std::to_string(tile) + " M=" + std::to_string(m));
+          const std::int64_t d = 3, dphi = 3;
+          const Matrix x = generate_memories(Distribution::gaussian, d, m, 70 + m, 0);
+          const FeatureMap map = random_map(dphi, d, true, 11);
+          Matrix gw;
+          std::vector<double> gb;
+          const UhopLossValue v = uhop_loss(x, map, {kind, 0.3, tile}, &gw, &gb);
+          const double expected = ref::uhop_loss(x, map, map, kind, 0.3);
+          EXPECT_NEAR(v.loss, expected, 1e-12 * (1.0 + std::abs(expected)));
+          Matrix rw;
+          std::vector<double> rb;
+          ref::uhop_gradient(x, map, kind, 0.3, rw, rb);
+          EXPECT_LT(relative_difference(gw.data, rw.data), 1e-11);
+          EXPECT_LT(relative_difference(gb, rb), 1e-11);
+        }
+      }
+    }
+  }
+}
+
+// τ below 1/250: tiles whose entries span more than 500 units of z = s/τ take one exponential
+// per row and column shift, narrower ones one per entry after scanning the tile. Memories
+// around one direction keep every cosine above about 0.8, so τ = 1e-3 gives narrow tiles
+// and τ = 5e-5 wide ones. The error of z itself grows like ε/τ, hence the looser gradient
+// bound.
+TEST(UhopLoss, SmallTemperatureTilesMatchTheNaiveTwin) {
+  const std::int64_t d = 4, m = 23;
+  Matrix x = generate_memories(Distribution::gaussian, d, m, 3, 0);
+  for (std::int64_t i = 0; i < m; ++i) {
+    x(i, 0) = 4.0 + 0.5 * x(i, 0);
+    for (std::int64_t k = 1; k < d; ++k) x(i, k) *= 0.5;
+  }
+  FeatureMap id{Matrix(d, d), {}};
+  for (std::int64_t k = 0; k < d; ++k) id.weight(k, k) = 1.0;
+  for (UhopLossKind kind : kKinds) {
+    for (double tau : {1e-3, 5e-5}) {
+      for (std::int64_t tile : {4, 0}) {
+        SCOPED_TRACE(to_string(kind) + " tau=" + std::to_string(tau) + " T=" + std::to_string(tile));
+        Matrix gw;
+        std::vector<double> gb;
+        const UhopLossValue v = uhop_loss(x, id, {kind, tau, tile}, &gw, &gb);
+        const double expected = ref::uhop_loss(x, id, id, kind, tau);
+        EXPECT_NEAR(v.loss, expected, 1e-12 * (1.0 + std::abs(expected)));
+        Matrix rw;
+        std::vector<double> rb;
+        ref::uhop_gradient(x, id, kind, tau, rw, rb);
+        EXPECT_LT(relative_difference(gw.data, rw.data), 1e-9);
+      }
+    }
+  }
+}
+
+// per_memory keeps its first pass's tiles for the gradient pass (all, some or none) and computes
+// the others again: the same bits either way, at every thread count, and for tiles that need
+// one exponential per entry or per row.
+TEST(UhopLoss, PerMemoryKeptAndRecomputedTilesGiveTheSameBits) {
+  const Matrix x = generate_memories(Distribution::gaussian, 6, 150, 12, 0);
+  const FeatureMap map = random_map(5, 6, true, 13);
+  const int saved = omp_get_max_threads();
+  for (double tau : {0.2, 1e-3}) {
+    for (std::int64_t tile : {7, 0}) {
+      std::vector<std::pair<Matrix, std::vector<double>>> runs;
+      std::vector<double> losses;
+      // Every tile kept, none, and the first 5 (tiles of 7² entries; automatic: one of 64²).
+      const std::int64_t some = tile == 0 ? 64 * 64 : 5 * 7 * 7 + 3;
+      for (const std::int64_t kept : {std::int64_t{-1}, std::int64_t{0}, std::int64_t{1} << 40, some}) {
+        for (int threads : {1, 2, 3}) {
+          omp_set_num_threads(threads);
+          Matrix gw;
+          std::vector<double> gb;
+          UhopLossOptions options{UhopLossKind::per_memory, tau, tile};
+          options.kept_entries = kept;
+          losses.push_back(uhop_loss(x, map, options, &gw, &gb).loss);
+          runs.emplace_back(std::move(gw), std::move(gb));
+        }
+      }
+      omp_set_num_threads(saved);
+      for (std::size_t i = 1; i < runs.size(); ++i) {
+        EXPECT_EQ(losses[i], losses[0]) << "tau " << tau << " tile " << tile << " run " << i;
+        EXPECT_EQ(runs[i].first.data, runs[0].first.data) << "tau " << tau << " tile " << tile << " run " << i;
+        EXPECT_EQ(runs[i].second, runs[0].second) << "tau " << tau << " tile " << tile << " run " << i;
       }
     }
   }
@@ -185,20 +288,27 @@ TEST(UhopLoss, SmaxAndClosestPairAreThoseOfTheNormalisedFeatures) {
 }
 
 TEST(UhopLoss, ResultDoesNotDependOnTheThreadCount) {
+  // Tile sides that give odd and even block counts and a short last block; 1, 2 and 3 threads.
   const Matrix x = generate_memories(Distribution::gaussian, 9, 300, 8, 0);
   const FeatureMap map = random_map(5, 9, true, 9);
+  const int saved = omp_get_max_threads();
   for (UhopLossKind kind : kKinds) {
-    Matrix g1, g2;
-    std::vector<double> b1, b2;
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(1);
-    const UhopLossValue v1 = uhop_loss(x, map, {kind, 0.2, 16}, &g1, &b1);
-    omp_set_num_threads(std::max(2, saved));
-    const UhopLossValue v2 = uhop_loss(x, map, {kind, 0.2, 16}, &g2, &b2);
-    omp_set_num_threads(saved);
-    EXPECT_EQ(v1.loss, v2.loss);
-    EXPECT_EQ(g1.data, g2.data);
-    EXPECT_EQ(b1, b2);
+    for (std::int64_t tile : {16, 23, 37, 0}) {
+      std::vector<LossAndGradientRun> runs;
+      for (int threads : {1, 2, 3}) {
+        omp_set_num_threads(threads);
+        LossAndGradientRun r;
+        r.loss = uhop_loss(x, map, {kind, 0.2, tile}, &r.grad_w, &r.grad_b).loss;
+        runs.push_back(std::move(r));
+      }
+      omp_set_num_threads(saved);
+      for (std::size_t i = 1; i < runs.size(); ++i) {
+        const std::string what = to_string(kind) + " tile " + std::to_string(tile) + " threads " + std::to_string(i + 1);
+        EXPECT_EQ(runs[i].loss, runs[0].loss) << what;
+        EXPECT_EQ(runs[i].grad_w.data, runs[0].grad_w.data) << what;
+        EXPECT_EQ(runs[i].grad_b, runs[0].grad_b) << what;
+      }
+    }
   }
 }
 
@@ -209,6 +319,9 @@ TEST(UhopLoss, BadInputIsRejected) {
   EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, -1.0, 0}), ConfigError);
   EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, std::nan(""), 0}), ConfigError);
   EXPECT_THROW(uhop_loss(x, map, {UhopLossKind::pairwise, 0.1, -2}), ConfigError);
+  UhopLossOptions bad_kept{UhopLossKind::per_memory, 0.1, 0};
+  bad_kept.kept_entries = -2;
+  EXPECT_THROW(uhop_loss(x, map, bad_kept), ConfigError);
   EXPECT_THROW(uhop_loss(generate_memories(Distribution::gaussian, 3, 1, 1, 0), map, {}), ConfigError);
   EXPECT_THROW(uhop_loss(generate_memories(Distribution::gaussian, 5, 4, 1, 0), map, {}), ConfigError);
   FeatureMap zero{Matrix(2, 3), {}};

@@ -6,6 +6,7 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,7 +17,9 @@
 #include "hopcap/name_table.hpp"
 #include "hopcap/sizes.hpp"
 #include "kernels/fixed_point.hpp"
+#include "kernels/ordered_tiles.hpp"
 #include "kernels/parallel_panels.hpp"
+#include "kernels/tile_rounds.hpp"
 
 namespace hopcap {
 
@@ -39,26 +42,31 @@ using fixed::Fixed;
 using fixed::Scale;
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-// Automatic blocks hold about 2^20 Gram entries (8 MiB) per thread, and at least 16 blocks
-// when M allows, so that small sets still spread over threads and processes.
-constexpr std::int64_t kPanelEntries = std::int64_t{1} << 20;
-
-// What one block of memory rows contributes; exponentials are relative to the block's maximum.
-struct BlockSums {
-  double max_z = kNegInf;  ///< largest s/τ over the block's entries
-  double sum = 0.0;        ///< Σ exp(s/τ − max_z) over the block's entries, summed in row order
-  double best_s = kNegInf;  ///< largest s over off-diagonal entries (for s_max)
-  std::int64_t best_i = -1, best_j = -1;
-};
+constexpr double kPosInf = std::numeric_limits<double>::infinity();
+// per_memory takes one exponential per Gram entry, relative to the tile's maximum, where every
+// entry of the tile lies within this many units of z = s/τ of it: e^{−500} is still a normal
+// double with full precision, and e^{500} (a row factor of the gradient pass) does not
+// overflow. Wider tiles (τ below 1/250) take one exponential per row and per column shift.
+constexpr double kOneShiftRange = 500.0;
+// per_memory keeps its first pass's exponentials for the gradient pass in up to this many Gram
+// entries (24 MiB) unless the options say otherwise. Measured on one core: at M = 2048 (19 MiB
+// kept) the step took 22 ms kept against 27 ms recomputed; at M = 4096 (71 MiB) 69 ms kept
+// against 40 ms recomputed, the kept tiles then costing fresh pages on every call (glibc maps
+// blocks over 32 MiB anew) and memory traffic as much as an exponential per entry.
+constexpr std::int64_t kKeptEntries = std::int64_t{3} << 20;
 
 // Entries ν of row μ that the loss sums over: every ν ≠ μ, or only ν > μ (as coded).
 bool upper_only(UhopLossKind kind) { return kind == UhopLossKind::as_coded; }
 
-// Rows per block: a function of M and the options only, never of the partition or threads.
+// Tile side: a function of M and the options only, never of the partition or threads. About
+// 8 blocks, so that the triangle saves close to half of the square and its tiles spread over
+// threads; at least 64 rows, below which the per-tile work costs more than the triangle
+// saves (at M = 256, D_Φ = 8 on one core: 0.110 ms pairwise and 0.143 ms per_memory with
+// tiles of 64, 0.117 and 0.164 ms with tiles of 32); at most 256, so a tile (512 KiB) stays
+// in cache.
 std::int64_t block_rows_for(std::int64_t m, std::int64_t panel_rows) {
   if (panel_rows > 0) return std::min(panel_rows, m);
-  const std::int64_t rows = std::max<std::int64_t>(16, std::min(kPanelEntries / m, (m + 15) / 16));
-  return std::min(rows, m);
+  return std::min(m, std::clamp<std::int64_t>((m + 7) / 8, 64, 256));
 }
 
 // Exact sum of fixed-point values over the processes.
@@ -69,6 +77,122 @@ void reduce_fixed(const RowPartition& partition, std::vector<Fixed>& values) {
   fixed::from_limbs(limbs, values);
 }
 
+// A sum kept relative to its largest shift: value · e^{shift}. Adding term · e^{term_shift}
+// is value ← beta · value + alpha · term with these factors (beta = 0 for the first term).
+struct Rescale {
+  double alpha = 1.0, beta = 0.0;
+};
+Rescale add_shifted(double& shift, double term_shift) {
+  if (shift == kNegInf) {
+    shift = term_shift;
+    return {1.0, 0.0};
+  }
+  if (term_shift > shift) {
+    const double beta = std::exp(shift - term_shift);
+    shift = term_shift;
+    return {1.0, beta};
+  }
+  return {std::exp(term_shift - shift), 1.0};
+}
+
+// Eight interleaved lanes, as in fixed_order_sum: the compiler turns them into vector maxima
+// (a plain max reduction over doubles stays scalar without -ffast-math). A maximum does not
+// depend on the order anyway.
+double max_of(const double* z, std::int64_t n) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes];
+  std::fill_n(lane, kLanes, kNegInf);
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::max(lane[l], z[i + l]);
+  }
+  double top = kNegInf;
+  for (std::int64_t l = 0; l < kLanes; ++l) top = std::max(top, lane[l]);
+  for (; i < n; ++i) top = std::max(top, z[i]);
+  return top;
+}
+
+// The smallest entry above −∞ (+∞ if none).
+double finite_min_of(const double* z, std::int64_t n) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes];
+  std::fill_n(lane, kLanes, kPosInf);
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::min(lane[l], z[i + l] == kNegInf ? kPosInf : z[i + l]);
+  }
+  double low = kPosInf;
+  for (std::int64_t l = 0; l < kLanes; ++l) low = std::min(low, lane[l]);
+  for (; i < n; ++i) low = std::min(low, z[i] == kNegInf ? kPosInf : z[i]);
+  return low;
+}
+
+// Σ z[i] in a fixed order of n alone (eight interleaved partial sums, then the tail), so the
+// same on every thread and for any alignment, and vectorised.
+double fixed_order_sum(const double* z, std::int64_t n) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] += z[i + l];
+  }
+  double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  for (; i < n; ++i) sum += z[i];
+  return sum;
+}
+
+// fixed_order_sum(z, n), adding z[i] to column[i] on the way (one pass for both sums).
+double fixed_order_sum_into(const double* z, std::int64_t n, double* column) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t l = 0; l < kLanes; ++l) {
+      lane[l] += z[i + l];
+      column[i + l] += z[i + l];
+    }
+  }
+  double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  for (; i < n; ++i) {
+    sum += z[i];
+    column[i] += z[i];
+  }
+  return sum;
+}
+
+// Column maxima of a tile (rows × cols, row-major).
+void column_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* col_top) {
+  std::fill_n(col_top, cols, kNegInf);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const double* zr = z + r * cols;
+    for (std::int64_t c = 0; c < cols; ++c) col_top[c] = std::max(col_top[c], zr[c]);
+  }
+}
+
+// Row maxima of a tile (rows × cols, row-major) and their maximum.
+double row_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* row_top) {
+  double top = kNegInf;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    row_top[r] = max_of(z + r * cols, cols);
+    top = std::max(top, row_top[r]);
+  }
+  return top;
+}
+
+// The closest pair seen by one block: the largest z = s/τ, the first pair (μ < ν) among ties,
+// so the same whatever order its tiles come in.
+struct BlockBest {
+  double z = kNegInf;
+  std::int64_t i = -1, j = -1;
+  void offer(double value, std::int64_t mu, std::int64_t nu) {
+    if (value > z || (value == z && (i < 0 || mu < i || (mu == i && nu < j)))) {
+      z = value;
+      i = mu;
+      j = nu;
+    }
+  }
+};
+
 }  // namespace
 
 UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
@@ -77,16 +201,20 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
 }
 
 // Determinism: the memories are cut into fixed global blocks of rows (block_rows_for), and
-// block b is computed by the part that holds its first row, from the gathered memories and
-// features, with the same GEMM shapes whoever computes it. Sums over blocks (the loss's sum of
-// exponentials, ∂L/∂W, ∂L/∂b) are exact in 128-bit fixed point within and across processes;
-// maxima and per-row values travel by exact maxima. So the result is bitwise the same for
-// any partition (empty parts included) and any thread count.
+// the Gram triangle into tiles of two blocks, scheduled in rounds that depend on the block
+// count alone. Each block's sums over its tiles (the loss's sum of exponentials, its gradient
+// rows, per_memory's row sums) are taken in round order, by a process that holds the block's
+// first row, from the gathered memories and features, with the same GEMM shapes whoever
+// computes them; a tile between two processes' blocks is computed by both. Sums over blocks
+// (the loss, ∂L/∂W, ∂L/∂b) are exact in 128-bit fixed point within and across processes;
+// maxima and per-row values travel by exact maxima. So the result is bitwise the same for any
+// partition (empty parts included) and any thread count.
 UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partition, const FeatureMap& map,
                                     const UhopLossOptions& options, Matrix* grad_weight,
                                     std::vector<double>* grad_bias) {
   require(std::isfinite(options.tau) && options.tau > 0.0, "tau must be a finite number > 0");
   require(options.panel_rows >= 0, "panel_rows must be >= 0 (0 = automatic)");
+  require(options.kept_entries >= -1, "kept_entries must be >= -1 (-1 = automatic, 0 = never)");
   map.validate();
   require(partition.total >= 2, "the U-Hop+ loss needs at least 2 memories");
   require(partition.first >= 0 && partition.first + x.rows <= partition.total, "row partition out of range");
@@ -145,86 +273,227 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     }
   }
 
-  std::vector<BlockSums> sums(static_cast<std::size_t>(blocks));
-  // per_memory: lse[μ] = log Σ_{ν≠μ} exp(s_{μν}/τ), −∞ until known.
-  std::vector<double> lse(kind == UhopLossKind::per_memory ? static_cast<std::size_t>(m) : 0, kNegInf);
-  // Gradient rows with respect to φ̂ (this process's blocks), before the block's scale factor.
-  Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
-  const bool grad_in_first_pass = want_grad && kind != UhopLossKind::per_memory;
-  // Flops of one pass over this process's Gram blocks.
-  const double gram_work = 2.0 * static_cast<double>((end_block - first_block) * block) * static_cast<double>(m) *
-                           static_cast<double>(dphi);
-  const auto gram_buffer = [block, m] {
-    return std::vector<double>(checked_size(block, m, "U-Hop+ loss: Gram block rows x M"));
-  };
-
-  // ---- pass 1: Gram blocks, maxima, sums (and the gradient rows where one pass suffices)
-  parallel_panels(first_block, end_block, gram_work, gram_buffer, [&](std::int64_t b, std::vector<double>& z) {
-    const std::int64_t b0 = b * block, rows = block_size(b);
-    blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(b0), dphi, fh.data.data(), dphi, 0.0, z.data(), m);
-    BlockSums& bs = sums[static_cast<std::size_t>(b)];
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const std::int64_t mu = b0 + r;
-      double* zr = z.data() + r * m;
-      // s_max over every other memory, with the first pair among exact ties.
-      for (std::int64_t nu = 0; nu < m; ++nu) {
-        if (nu == mu) continue;
-        const double s = zr[nu] * tau;
-        const std::int64_t i = std::min(mu, nu), j = std::max(mu, nu);
-        if (s > bs.best_s || (s == bs.best_s && (i < bs.best_i || (i == bs.best_i && j < bs.best_j)))) {
-          bs.best_s = s;
-          bs.best_i = i;
-          bs.best_j = j;
+  // ---- the Gram triangle, tile by tile: tile {a, b} (a ≤ b) holds z = φ̂_μ·φ̂_ν/τ for μ in
+  // block a and ν in block b, and adds to both blocks' sums (for the diagonal tiles, once).
+  const TileRounds schedule(blocks);
+  const auto owns = [&](std::int64_t b) { return b >= first_block && b < end_block; };
+  // The tiles this process computes: those that add to a block it holds. A tile between two
+  // processes' blocks is computed by both, each adding to its own block, so every block gets
+  // the same tiles in the same order (round order) however the memories are split.
+  const auto needed = [&](BlockTile t) { return owns(t.first) || (!upper_only(kind) && owns(t.second)); };
+  // Fills z (rows of a × rows of b, row-major) with the tile's entries; entries outside the
+  // loss's sum become −∞ and so weigh exactly 0.
+  const auto gram_tile = [&](BlockTile t, double* z) {
+    const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+    const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+    blas::gemm_nt(ra, rb, dphi, 1.0 / tau, fh.row(a0), dphi, fh.row(b0), dphi, 0.0, z, rb);
+    if (t.diagonal()) {
+      for (std::int64_t r = 0; r < ra; ++r) {
+        if (upper_only(kind)) {
+          std::fill(z + r * rb, z + r * rb + r + 1, kNegInf);
+        } else {
+          z[r * rb + r] = kNegInf;
         }
       }
-      // Entries outside the loss's sum become −∞ and so weigh exactly 0.
-      if (upper_only(kind)) {
-        std::fill(zr, zr + mu + 1, kNegInf);
-      } else {
-        zr[mu] = kNegInf;
-      }
-      if (kind == UhopLossKind::per_memory) {
-        const double row_max = *std::max_element(zr, zr + m);
-        exp_shifted_sum(zr, row_max, m, zr);
-        double row_sum = 0.0;
-        for (std::int64_t nu = 0; nu < m; ++nu) row_sum += zr[nu];
-        lse[static_cast<std::size_t>(mu)] = row_max + std::log(row_sum);
-      } else {
-        for (std::int64_t nu = 0; nu < m; ++nu) bs.max_z = std::max(bs.max_z, zr[nu]);
-      }
     }
-    if (kind != UhopLossKind::per_memory && bs.max_z > kNegInf) {
-      // One shift for the whole block, so its gradient rows share one scale factor; the sum
-      // in plain index order (the vector exponential's own sum may depend on alignment).
-      const std::int64_t n = checked_product(rows, m, "U-Hop+ loss: block rows x M");
-      exp_shifted_sum(z.data(), bs.max_z, n, z.data());
-      double sum = 0.0;
-      for (std::int64_t i = 0; i < n; ++i) sum += z[static_cast<std::size_t>(i)];
-      bs.sum = sum;
-      if (grad_in_first_pass) {
-        blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(b0), dphi);
-      }
+  };
+  // The tile's closest pair (first largest entry with μ < ν), for its first block.
+  std::vector<BlockBest> best(static_cast<std::size_t>(blocks));
+  const auto tile_best = [&](BlockTile t, const double* z, const double* row_top, double top) {
+    const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+    const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+    BlockBest bb;
+    if (!t.diagonal() || upper_only(kind)) {  // every entry is a pair μ < ν
+      const std::int64_t r = std::find(row_top, row_top + ra, top) - row_top;
+      const std::int64_t at = std::find(z + r * rb, z + (r + 1) * rb, top) - (z + r * rb);
+      bb.offer(top, a0 + r, b0 + at);
+      return bb;
     }
-  });
+    for (std::int64_t r = 0; r + 1 < ra; ++r) {  // the upper triangle of a symmetric tile
+      const double* row = z + r * rb;
+      const double upper_top = max_of(row + r + 1, rb - r - 1);
+      const std::int64_t at = std::find(row + r + 1, row + rb, upper_top) - row;
+      bb.offer(upper_top, a0 + r, b0 + at);
+    }
+    return bb;
+  };
+  const double tile_work = 2.0 * static_cast<double>(block) * static_cast<double>(block) * static_cast<double>(dphi);
+  const auto tile_buffer = [block] { return std::vector<double>(checked_size(block, block, "U-Hop+ loss: Gram tile")); };
+  // τ ≥ 1/250 puts every z = s/τ in an interval of width at most 500 (|s| ≤ 1, with room for
+  // rounding), so no tile need be scanned for its range.
+  const bool narrow_tiles = 2.0 / tau <= kOneShiftRange - 1.0;
+  const auto one_shift_serves = [&](const double* z, std::int64_t n, double top) {
+    return narrow_tiles || top - finite_min_of(z, n) <= kOneShiftRange;
+  };
+
+  // Per block: the loss's sum of exponentials relative to its shift, and (pairwise, as coded)
+  // its gradient rows ∂/∂φ̂ relative to theirs, before the final scale e^{shift − log Z}.
+  std::vector<double> loss_shift(static_cast<std::size_t>(blocks), kNegInf), loss_sum(static_cast<std::size_t>(blocks), 0.0);
+  std::vector<double> grad_shift(static_cast<std::size_t>(blocks), kNegInf);
+  // Gradient rows with respect to φ̂ (this process's blocks).
+  Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
+  // per_memory: lse[μ] = log Σ_{ν≠μ} exp(s_{μν}/τ), −∞ until known, from per-row sums.
+  const bool per_memory = kind == UhopLossKind::per_memory;
+  std::vector<double> lse(per_memory ? static_cast<std::size_t>(m) : 0, kNegInf);
+  std::vector<double> row_shift(lse.size(), kNegInf), row_sum(lse.size(), 0.0);
+  const auto add_to_row = [&](std::int64_t mu, double shift, double sum) {
+    const Rescale r = add_shifted(row_shift[static_cast<std::size_t>(mu)], shift);
+    double& s = row_sum[static_cast<std::size_t>(mu)];
+    s = r.beta * s + r.alpha * sum;
+  };
+  // per_memory keeps the first pass's tiles (its exponentials where one shift serves the
+  // tile, else z itself) for the gradient pass, as many of the first tiles as the budget
+  // holds; the gradient pass forms the others again.
+  const std::int64_t kept_budget = options.kept_entries < 0 ? kKeptEntries : options.kept_entries;
+  const std::int64_t kept_tiles =
+      per_memory && want_grad ? std::min(schedule.tiles(), kept_budget / std::max<std::int64_t>(1, block * block)) : 0;
+  const auto is_kept = [kept_tiles](std::int64_t id) { return id < kept_tiles; };
+  std::unique_ptr<double[]> kept;  // uninitialised: a process touches only its own tiles
+  std::vector<double> kept_top(static_cast<std::size_t>(kept_tiles), kNegInf);
+  std::vector<char> kept_one_shift(kept_top.size());
+  if (kept_tiles > 0) kept.reset(new double[static_cast<std::size_t>(kept_tiles * block * block)]);
+  // What a thread holds of its current tile between computing it and adding it to its blocks.
+  struct TileScratch {
+    std::vector<double> own_z, row_top, row, other, col_top, col_sum, row_sum;
+    double* z = nullptr;  ///< the tile's entries: own_z, or its place among the kept tiles
+    double top = kNegInf;  ///< the tile's largest entry
+    double sum = 0.0;      ///< Σ e^{z − top} over the loss's entries
+    bool one_shift = false;
+    double gemm_factor = 1.0;  ///< per_memory's gradient pass: a factor of the tile's weights
+    BlockBest best;
+  };
+  const auto tile_scratch = [&] {
+    const auto t = static_cast<std::size_t>(block);
+    TileScratch s;
+    if (kept_tiles < schedule.tiles()) s.own_z = tile_buffer();
+    for (auto* v : {&s.row_top, &s.row, &s.other, &s.col_top, &s.col_sum, &s.row_sum}) v->assign(t, 0.0);
+    return s;
+  };
+  const auto tile_place = [&](std::int64_t id, TileScratch& s) {
+    s.z = is_kept(id) ? kept.get() + id * block * block : s.own_z.data();
+    return s.z;
+  };
+  const double tiles_work = static_cast<double>(schedule.tiles()) * tile_work;
+
+  if (!per_memory) {
+    // ---- pairwise and as coded: one pass. The tile's exponentials relative to its maximum
+    // give its share of the sum and, by two GEMMs, of both blocks' gradient rows (as coded,
+    // of the first block's only: its second factor is detached).
+    const bool both_sides = kind == UhopLossKind::pairwise;
+    const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
+      if (!needed(t)) return false;
+      const std::int64_t n = block_size(t.first) * block_size(t.second);
+      double* z = tile_place(id, s);
+      gram_tile(t, z);
+      s.top = row_maxima(z, block_size(t.first), block_size(t.second), s.row_top.data());
+      if (s.top == kNegInf) return false;  // a diagonal tile of one row
+      s.best = tile_best(t, z, s.row_top.data(), s.top);
+      exp_shifted_sum(z, s.top, n, z);
+      // A symmetric diagonal tile holds each of its pairs twice.
+      s.sum = fixed_order_sum(z, n) * (t.diagonal() && both_sides ? 0.5 : 1.0);
+      return true;
+    };
+    const auto add = [&](BlockTile t, std::int64_t b, std::int64_t, TileScratch& s) {
+      if (!owns(b)) return;
+      const std::size_t i = static_cast<std::size_t>(b);
+      const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+      const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+      if (b == t.first) {
+        if (s.best.i >= 0) best[i].offer(s.best.z, s.best.i, s.best.j);
+        const Rescale r = add_shifted(loss_shift[i], s.top);
+        loss_sum[i] = r.beta * loss_sum[i] + r.alpha * s.sum;
+        if (want_grad) {
+          // Row μ of block a: Σ_ν e^{z−top} φ̂_ν (a diagonal tile reaches both ends at once).
+          const Rescale g = add_shifted(grad_shift[i], s.top);
+          blas::gemm_nn(ra, dphi, rb, g.alpha, s.z, rb, fh.row(b0), dphi, g.beta, ghat.row(a0), dphi);
+        }
+      } else if (want_grad && both_sides) {
+        const Rescale g = add_shifted(grad_shift[i], s.top);
+        blas::gemm_tn(rb, dphi, ra, g.alpha, s.z, rb, fh.row(a0), dphi, g.beta, ghat.row(b0), dphi);
+      }
+    };
+    run_tiles_in_block_order(schedule, tiles_work * (want_grad ? 3.0 : 1.0), tile_scratch, compute, add);
+  } else {
+    // ---- per_memory, first pass: every row's log-sum-exp from the tiles' row and column
+    // sums, relative to the tile's maximum where one shift serves the tile, else to each
+    // row's (column's) maximum in the tile. A row's running sum then stays a normal double:
+    // a shift that grows by more than 708 leaves earlier terms below e^{−208} of the new ones.
+    const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
+      if (!needed(t)) return false;
+      const std::int64_t ra = block_size(t.first), rb = block_size(t.second);
+      const std::int64_t n = ra * rb;
+      double* z = tile_place(id, s);
+      gram_tile(t, z);
+      double* row_top = s.row_top.data();
+      const bool columns = !t.diagonal();  // a diagonal tile's columns are its rows
+      double* col_top = s.col_top.data();
+      double* col_sum = s.col_sum.data();
+      s.top = row_maxima(z, ra, rb, row_top);
+      if (s.top == kNegInf) return false;
+      s.best = tile_best(t, z, row_top, s.top);
+      s.one_shift = one_shift_serves(z, n, s.top);
+      if (columns) {
+        std::fill_n(col_sum, rb, 0.0);
+        if (!s.one_shift) column_maxima(z, ra, rb, col_top);  // the columns' own shifts
+      }
+      if (is_kept(id)) {
+        kept_top[static_cast<std::size_t>(id)] = s.top;
+        kept_one_shift[static_cast<std::size_t>(id)] = s.one_shift ? 1 : 0;
+      }
+      if (s.one_shift) exp_shifted_sum(z, s.top, n, z);  // e^{z−top}, kept (in place) for the gradient pass
+      for (std::int64_t r = 0; r < ra; ++r) {
+        double* zr = z + r * rb;
+        if (s.one_shift) {
+          // Relative to the tile's maximum: at least e^{−500}, a normal double.
+          s.row_sum[static_cast<std::size_t>(r)] = columns ? fixed_order_sum_into(zr, rb, col_sum) : fixed_order_sum(zr, rb);
+        } else {
+          exp_shifted_sum(zr, row_top[r], rb, s.row.data());
+          s.row_sum[static_cast<std::size_t>(r)] = fixed_order_sum(s.row.data(), rb);
+          if (columns) {
+            double* other = s.other.data();
+            for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - col_top[c];
+            exp_shifted_sum(other, 0.0, rb, other);
+            for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += other[c];
+          }
+        }
+      }
+      return true;
+    };
+    const auto add = [&](BlockTile t, std::int64_t b, std::int64_t, TileScratch& s) {
+      if (!owns(b)) return;
+      if (b == t.first) {
+        if (s.best.i >= 0) best[static_cast<std::size_t>(b)].offer(s.best.z, s.best.i, s.best.j);
+        for (std::int64_t r = 0; r < block_size(t.first); ++r) {
+          const double shift = s.one_shift ? s.top : s.row_top[static_cast<std::size_t>(r)];
+          add_to_row(t.first * block + r, shift, s.row_sum[static_cast<std::size_t>(r)]);
+        }
+      } else {
+        for (std::int64_t c = 0; c < block_size(t.second); ++c) {
+          const double shift = s.one_shift ? s.top : s.col_top[static_cast<std::size_t>(c)];
+          add_to_row(t.second * block + c, shift, s.col_sum[static_cast<std::size_t>(c)]);
+        }
+      }
+    };
+    run_tiles_in_block_order(schedule, tiles_work, tile_scratch, compute, add);
+    for (std::int64_t mu = first_block * block; mu < std::min(m, end_block * block); ++mu) {
+      const auto i = static_cast<std::size_t>(mu);
+      lse[i] = row_shift[i] + std::log(row_sum[i]);
+    }
+  }
 
   // ---- combine: maxima exactly over blocks and processes
   UhopLossValue value;
-  for (std::int64_t b = first_block; b < end_block; ++b) {
-    const BlockSums& bs = sums[static_cast<std::size_t>(b)];
-    if (bs.best_i >= 0 && (value.closest[0] < 0 || bs.best_s > value.s_max)) {
-      value.s_max = bs.best_s;
-      value.closest[0] = bs.best_i;
-      value.closest[1] = bs.best_j;
-    }
-  }
   {
-    // The closest pair over all processes: the largest s, then the first pair among ties.
-    std::vector<double> best{value.closest[0] >= 0 ? value.s_max : kNegInf};
-    partition.max(best);
-    const bool mine = value.closest[0] >= 0 && value.s_max == best[0];
-    const double md_pairs = static_cast<double>(m);
-    std::vector<double> pair{mine ? -(static_cast<double>(value.closest[0]) * md_pairs +
-                                      static_cast<double>(value.closest[1]))
+    BlockBest mine;
+    for (std::int64_t b = first_block; b < end_block; ++b) {
+      const BlockBest& bb = best[static_cast<std::size_t>(b)];
+      if (bb.i >= 0) mine.offer(bb.z, bb.i, bb.j);
+    }
+    // The closest pair over all processes: the largest z, then the first pair among ties.
+    std::vector<double> top{mine.z};
+    partition.max(top);
+    const bool here = mine.i >= 0 && mine.z == top[0];
+    std::vector<double> pair{here ? -(static_cast<double>(mine.i) * static_cast<double>(m) + static_cast<double>(mine.j))
                                   : kNegInf};
     partition.max(pair);  // max of −(i·M + j) = the smallest (i, j)
     const auto code = static_cast<std::int64_t>(-pair[0]);
@@ -239,7 +508,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   const double md = static_cast<double>(m);
   const double log_pairs = std::log(md * (md - 1.0) / 2.0);
   std::vector<double> block_scale(static_cast<std::size_t>(blocks), 0.0);
-  if (kind == UhopLossKind::per_memory) {
+  if (per_memory) {
     // Every process needs every row's log-sum-exp for the gradient (each row is known on one
     // process, −∞ elsewhere); the loss sums them in global row order.
     partition.max(lse);
@@ -249,67 +518,114 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   } else {
     std::vector<double> global_max{kNegInf};
     for (std::int64_t b = first_block; b < end_block; ++b) {
-      global_max[0] = std::max(global_max[0], sums[static_cast<std::size_t>(b)].max_z);
+      global_max[0] = std::max(global_max[0], loss_shift[static_cast<std::size_t>(b)]);
     }
     partition.max(global_max);
     const double max_z = global_max[0];
-    // t = Σ_blocks sum_b e^{max_b − max}: each term ≤ block·M (entries ≤ 1 after the shift),
-    // summed exactly.
+    // t = Σ_blocks sum_b e^{shift_b − max}: each term ≤ block·M (entries ≤ 1 after the
+    // shift), summed exactly.
     const Scale scale(fixed::exponent_for(static_cast<double>(block) * md, blocks));
     std::vector<Fixed> total{0};
     for (std::int64_t b = first_block; b < end_block; ++b) {
-      const BlockSums& bs = sums[static_cast<std::size_t>(b)];
-      if (bs.max_z > kNegInf) total[0] += fixed::to_fixed(bs.sum * std::exp(bs.max_z - max_z), scale);
+      const std::size_t i = static_cast<std::size_t>(b);
+      if (loss_shift[i] > kNegInf) total[0] += fixed::to_fixed(loss_sum[i] * std::exp(loss_shift[i] - max_z), scale);
     }
     reduce_fixed(partition, total);
     const double t = fixed::to_double(total[0], scale.inverse());
+    // Each unordered pair is in the sum once: Z e^{−max} = t.
+    const double log_sum = max_z + std::log(t);
+    double log_z = log_sum, factor = 1.0;
     if (kind == UhopLossKind::pairwise) {
-      // Every unordered pair was summed twice (rows μ and ν): Z e^{−max} = t/2.
-      const double log_z = max_z + std::log(0.5 * t);
       value.loss = tau * (log_z - log_pairs);
-      for (std::int64_t b = first_block; b < end_block; ++b) {
-        // w_{μν} = e^{s/τ}/Z = e^{s/τ − max_b} · e^{max_b − log Z}
-        const BlockSums& bs = sums[static_cast<std::size_t>(b)];
-        if (bs.max_z > kNegInf) block_scale[static_cast<std::size_t>(b)] = std::exp(bs.max_z - log_z);
-      }
     } else {  // as_coded: Z = Σ_{μ<ν} e^{s/τ} + M(M+1)/2, summed in log space
-      const double log_sum = max_z + std::log(t);
       const double log_c = std::log(md * (md + 1.0) / 2.0);
       const double hi = std::max(log_sum, log_c);
-      const double log_z = hi + std::log1p(std::exp(-std::abs(log_sum - log_c)));
+      log_z = hi + std::log1p(std::exp(-std::abs(log_sum - log_c)));
       value.loss = (log_z - log_pairs) / md;
-      for (std::int64_t b = first_block; b < end_block; ++b) {
-        const BlockSums& bs = sums[static_cast<std::size_t>(b)];
-        if (bs.max_z > kNegInf) block_scale[static_cast<std::size_t>(b)] = std::exp(bs.max_z - log_z) / (md * tau);
-      }
+      factor = 1.0 / (md * tau);
+    }
+    // w_{μν} = e^{s/τ}/Z = e^{s/τ − shift_b} · e^{shift_b − log Z}
+    for (std::int64_t b = first_block; b < end_block; ++b) {
+      const std::size_t i = static_cast<std::size_t>(b);
+      if (grad_shift[i] > kNegInf) block_scale[i] = std::exp(grad_shift[i] - log_z) * factor;
     }
   }
   if (!std::isfinite(value.loss)) throw KernelError("U-Hop+ loss is not finite");
   if (!want_grad) return value;
 
-  // ---- per_memory: a second pass, now that every row's log-sum-exp is known
-  if (kind == UhopLossKind::per_memory) {
-    const auto two_buffers = [&gram_buffer] { return std::pair(gram_buffer(), gram_buffer()); };
-    parallel_panels(first_block, end_block, 2.0 * gram_work, two_buffers, [&](std::int64_t b, auto& buffers) {
-      std::vector<double>& z = buffers.first;
-      std::vector<double>& scratch = buffers.second;
-      const std::int64_t b0 = b * block, rows = block_size(b);
-      blas::gemm_nt(rows, m, dphi, 1.0 / tau, fh.row(b0), dphi, fh.data.data(), dphi, 0.0, z.data(), m);
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t mu = b0 + r;
-        double* zr = z.data() + r * m;
-        const double own = lse[static_cast<std::size_t>(mu)];
-        // p_μ(ν) + p_ν(μ) = e^{s/τ − lse_μ} + e^{s/τ − lse_ν}, both exponents ≤ 0 up to rounding
-        // (lse_ν ≥ s_νμ/τ), by the vector exponential; the diagonal weighs nothing.
-        double* other = scratch.data() + r * m;
-        for (std::int64_t nu = 0; nu < m; ++nu) other[nu] = zr[nu] - lse[static_cast<std::size_t>(nu)];
-        exp_shifted_sum(other, 0.0, m, other);
-        exp_shifted_sum(zr, own, m, zr);
-        for (std::int64_t nu = 0; nu < m; ++nu) zr[nu] += other[nu];
-        zr[mu] = 0.0;
+  // ---- per_memory, gradient pass, now that every row's log-sum-exp is known: the weight of
+  // a pair is p_μ(ν) + p_ν(μ) = e^{z − lse_μ} + e^{z − lse_ν}, the same for both its ends.
+  if (per_memory) {
+    // Narrow tiles (τ ≥ 1/250): every lse lies within 500 + log M of the largest, so
+    // e^{lse_top − lse_μ} neither overflows nor loses range.
+    const double lse_top = *std::max_element(lse.begin(), lse.end());
+    std::vector<double> lse_factor(narrow_tiles ? lse.size() : 0);
+    for (std::size_t i = 0; i < lse_factor.size(); ++i) lse_factor[i] = std::exp(lse_top - lse[i]);
+    const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
+      if (!needed(t)) return false;
+      const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+      const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+      const std::int64_t n = ra * rb;
+      double* z = tile_place(id, s);
+      double top = kNegInf;
+      bool one_shift = false;
+      if (is_kept(id)) {
+        top = kept_top[static_cast<std::size_t>(id)];
+        one_shift = kept_one_shift[static_cast<std::size_t>(id)] != 0;
+        if (top == kNegInf) return false;
+      } else {  // the same tile, the same decision, the same bits as the first pass
+        gram_tile(t, z);
+        top = row_maxima(z, ra, rb, s.row_top.data());
+        if (top == kNegInf) return false;
+        one_shift = one_shift_serves(z, n, top);
+        if (one_shift) exp_shifted_sum(z, top, n, z);
       }
-      blas::gemm_nn(rows, dphi, m, 1.0, z.data(), m, fh.data.data(), dphi, 0.0, ghat.row(b0), dphi);
-    });
+      s.gemm_factor = 1.0;
+      if (one_shift) {
+        // e^{z − lse} = e^{z − top} · e^{top − lse}; top − lse_μ ≤ 500 (lse_μ is at least
+        // row μ's maximum, within 500 of top). With narrow tiles, e^{top − lse_μ} =
+        // e^{top − lse_top} · e^{lse_top − lse_μ}: the first factor goes to the GEMMs, the
+        // second is the row's own, taken once per pass.
+        double* u = s.row.data();
+        double* v = s.other.data();
+        if (narrow_tiles) {
+          s.gemm_factor = std::exp(top - lse_top);
+          std::copy_n(lse_factor.data() + a0, ra, u);
+          std::copy_n(lse_factor.data() + b0, rb, v);
+        } else {
+          for (std::int64_t r = 0; r < ra; ++r) u[r] = std::exp(top - lse[static_cast<std::size_t>(a0 + r)]);
+          for (std::int64_t c = 0; c < rb; ++c) v[c] = std::exp(top - lse[static_cast<std::size_t>(b0 + c)]);
+        }
+        for (std::int64_t r = 0; r < ra; ++r) {
+          double* zr = z + r * rb;
+          const double ur = u[r];
+          for (std::int64_t c = 0; c < rb; ++c) zr[c] *= ur + v[c];
+        }
+      } else {
+        // Both exponents ≤ 0 up to rounding (lse_ν ≥ z_νμ), by the vector exponential.
+        for (std::int64_t r = 0; r < ra; ++r) {
+          double* zr = z + r * rb;
+          double* other = s.other.data();
+          for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - lse[static_cast<std::size_t>(b0 + c)];
+          exp_shifted_sum(other, 0.0, rb, other);
+          exp_shifted_sum(zr, lse[static_cast<std::size_t>(a0 + r)], rb, zr);
+          for (std::int64_t c = 0; c < rb; ++c) zr[c] += other[c];
+        }
+      }
+      return true;
+    };
+    const auto add = [&](BlockTile t, std::int64_t b, std::int64_t, TileScratch& s) {
+      if (!owns(b)) return;
+      const std::int64_t a0 = t.first * block, ra = block_size(t.first);
+      const std::int64_t b0 = t.second * block, rb = block_size(t.second);
+      if (b == t.first) {
+        blas::gemm_nn(ra, dphi, rb, s.gemm_factor, s.z, rb, fh.row(b0), dphi, 1.0, ghat.row(a0), dphi);
+      } else {
+        blas::gemm_tn(rb, dphi, ra, s.gemm_factor, s.z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
+      }
+    };
+    run_tiles_in_block_order(schedule, tiles_work * (kept_tiles == schedule.tiles() ? 2.0 : 3.0), tile_scratch, compute,
+                             add);
   }
 
   // ---- chain rule through φ̂ = φ/‖φ‖, then per block ∂L/∂W_b = G_bᵀ X_b and ∂L/∂b_b = Σ rows

@@ -10,12 +10,16 @@
 //               through the pairs ν > μ.
 //
 // Computation: the memories in fixed global blocks of rows (panel_rows, or automatic from M);
-// per block its features X Wᵀ, its Gram rows against every feature (never M×M in memory), a
-// sum of exponentials relative to the block's own maximum (stable for τ down to 1e-4 and
-// beyond), its gradient rows as one more GEMM, the chain rule through the normalisation and
-// its share of ∂L/∂W as a GEMM. Blocks run on OpenMP threads with single-threaded GEMMs and
-// their sums are exact (128-bit fixed point), so loss, s_max and gradients are bitwise the
-// same for any thread count and any row partition.
+// the Gram matrix of the normalised features is symmetric, so only its tiles {a, b}, a ≤ b,
+// are computed (never M×M in memory), each once, in rounds where no block appears twice
+// (src/kernels/tile_rounds.hpp). A tile's exponentials, relative to its maximum (stable for τ
+// down to 1e-4 and beyond), add to the sum and, by one GEMM per end, to the gradient rows of
+// both its blocks; then the chain rule through the normalisation and each block's share of
+// ∂L/∂W as a GEMM. per_memory takes a second pass over the tiles for its gradient (or keeps
+// the first pass's exponentials, up to kept_entries). Tiles run on OpenMP threads with
+// single-threaded GEMMs; every block receives its tiles in round order and the sums over
+// blocks are exact (128-bit fixed point), so loss, s_max and gradients are bitwise the same
+// for any thread count and any row partition.
 
 #include <cstdint>
 #include <span>
@@ -38,7 +42,11 @@ std::string to_string(UhopLossKind kind);
 struct UhopLossOptions {
   UhopLossKind kind = UhopLossKind::pairwise;
   double tau = 0.1;            ///< temperature τ > 0
-  std::int64_t panel_rows = 0;  ///< rows per Gram panel; 0 = automatic (≈ 2^20 Gram entries)
+  std::int64_t panel_rows = 0;  ///< rows (and columns) per Gram tile; 0 = automatic (M/8, 64 to 256)
+  /// per_memory keeps its first pass's tiles for the gradient pass, as many of them (in round
+  /// order) as this many entries hold, and forms the others again; −1 = 3·2^20 (24 MiB),
+  /// 0 = none. The result is the same bits either way.
+  std::int64_t kept_entries = -1;
 };
 
 struct UhopLossValue {
