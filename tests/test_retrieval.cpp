@@ -18,6 +18,7 @@
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
 #include "reference/retrieval_ref.hpp"
+#include "outcome_checks.hpp"
 #include "test_support.hpp"
 #include "thread_parts.hpp"
 
@@ -396,17 +397,7 @@ TEST(Retrieval, PartitionsAndThreadsGiveBitwiseEqualStatesAndOutcomes) {
                                    std::to_string(split.size() - 1) + " threads " + std::to_string(threads);
           EXPECT_EQ(got.next.data, reference.next.data) << what;
           EXPECT_EQ(got.states.data, reference.states.data) << what;
-          for (std::size_t i = 0; i < got.outcomes.size(); ++i) {
-            const QueryOutcome& a = got.outcomes[i];
-            const QueryOutcome& b = reference.outcomes[i];
-            EXPECT_EQ(a.iterations, b.iterations) << what << " query " << i;
-            EXPECT_EQ(a.converged, b.converged) << what << " query " << i;
-            EXPECT_EQ(a.argmax, b.argmax) << what << " query " << i;
-            EXPECT_EQ(a.retrieved, b.retrieved) << what << " query " << i;
-            EXPECT_EQ(a.metastable_size, b.metastable_size) << what << " query " << i;
-            EXPECT_EQ(a.distance, b.distance) << what << " query " << i;
-            EXPECT_EQ(a.energy, b.energy) << what << " query " << i;
-          }
+          test::expect_bitwise_equal_outcomes(got.outcomes, reference.outcomes, what);
         }
       }
     }

@@ -20,6 +20,7 @@
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
 #include "reference/retrieval_ref.hpp"
+#include "outcome_checks.hpp"
 #include "test_support.hpp"
 #include "thread_parts.hpp"
 
@@ -288,17 +289,7 @@ void expect_bitwise_equal(const FinalStates& got, const Matrix& got_next, const 
                           const Matrix& want_next, const std::string& what) {
   EXPECT_EQ(got_next.data, want_next.data) << what;
   EXPECT_EQ(got.states.data, want.states.data) << what;
-  for (std::size_t i = 0; i < got.outcomes.size(); ++i) {
-    const QueryOutcome& a = got.outcomes[i];
-    const QueryOutcome& b = want.outcomes[i];
-    EXPECT_EQ(a.iterations, b.iterations) << what << " query " << i;
-    EXPECT_EQ(a.converged, b.converged) << what << " query " << i;
-    EXPECT_EQ(a.argmax, b.argmax) << what << " query " << i;
-    EXPECT_EQ(a.retrieved, b.retrieved) << what << " query " << i;
-    EXPECT_EQ(a.metastable_size, b.metastable_size) << what << " query " << i;
-    EXPECT_EQ(a.distance, b.distance) << what << " query " << i;
-    EXPECT_EQ(a.energy, b.energy) << what << " query " << i;
-  }
+  test::expect_bitwise_equal_outcomes(got.outcomes, want.outcomes, what);
 }
 
 TEST(RetrievalFloat32, PartitionsAndThreadsGiveBitwiseEqualResults) {
