@@ -136,9 +136,10 @@ TEST(UhopLossFloat32, MatchesTheNaiveTwinAtEveryTileBoundary) {
   }
 }
 
-// Small τ with clustered memories (every cosine above about 0.8): in float32, τ = 0.01 and
-// 1e-3 scan their tiles for one shift, and the tiles at τ = 1e-4 (the limit) span more than
-// 80 units of z and take one exponential per row and column shift.
+// Small τ with clustered memories (every cosine above about 0.8): in float32, τ = 0.01 scans
+// its tiles and finds one shift serves (they span at most 20 units of z), while at τ = 1e-3
+// and at the limit 1e-4 they span up to 200 and 2000 units, more than float32's 80, and take
+// one exponential per row and column shift.
 TEST(UhopLossFloat32, SmallTemperaturesDownToTheLimitMatchTheNaiveTwin) {
   const std::int64_t d = 4, m = 23;
   Matrix x = generate_memories(Distribution::gaussian, d, m, 3, 0);
