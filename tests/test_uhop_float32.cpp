@@ -74,6 +74,18 @@ TEST(UhopFloat32Gate, LearnedCodesAgreeWithFloat64) {
   }
 }
 
+// 24 memories in D_Φ = 4: Algorithm 1 alone settles short of the 24-cell (60°, the optimal code,
+// which refine and search reach: test_uhop_search.cpp); float32 must settle on the same code as
+// float64, within the gate's 0.02° (measured: 3e-4° apart), and never above the optimum.
+TEST(UhopFloat32Gate, TwentyFourMemoriesInFourDimensionsSettleAlike) {
+  const Matrix x = generate_memories(Distribution::sphere, 48, 24, 100, 0);
+  const double a64 = learned_angle(x, code_settings(4, 0, Precision::float64));
+  const double a32 = learned_angle(x, code_settings(4, 0, Precision::float32));
+  EXPECT_NEAR(a32, a64, 0.02);
+  EXPECT_LE(a64, 60.0 + 1e-9);
+  EXPECT_LE(a32, 60.0 + 1e-9);
+}
+
 TEST(UhopFloat32Training, BitwiseOverThreadsAndTheFinalLossIsFloat64) {
   const Matrix x = generate_memories(Distribution::sphere, 8, 150, 5, 0);
   UhopSettings s;
