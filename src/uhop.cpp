@@ -179,7 +179,8 @@ RestartOutcome run_restart(std::int64_t d, const UhopSettings& s, std::int64_t r
   Matrix grad_w;
   std::vector<double> grad_b;
   for (std::int64_t t = 0; t < s.iterations; ++t) {
-    const UhopLossOptions options{s.loss, tau, s.panel_rows};
+    UhopLossOptions options{s.loss, tau, s.panel_rows};
+    options.precision = s.precision;
     const UhopLossValue value = step_loss(map, options, restart, t, &grad_w, &grad_b);
     UhopTracePoint point;
     point.iteration = t;
@@ -276,6 +277,7 @@ UhopSettings UhopTextSettings::parse(std::uint64_t seed) const {
   s.plateau_tol = plateau_tol;
   s.restarts = restarts;
   s.seed = seed;
+  s.precision = kPrecisionNames.parse(precision);
   return s;
 }
 
@@ -326,6 +328,11 @@ void UhopSettings::validate(std::int64_t d) const {
   require(restarts >= 1, "restarts must be >= 1");
   require(hops >= 0, "hops must be >= 0");
   require(panel_rows >= 0, "panel_rows must be >= 0");
+  // The loop's smallest τ: the annealing floor, or τ itself when it stays constant.
+  const double smallest_tau = tau_min > 0.0 ? std::min(tau, tau_min) : tau;
+  require(precision != Precision::float32 || smallest_tau >= kUhopFloat32MinTau,
+          "float32 U-Hop+ needs tau (and tau_min) >= " + std::to_string(kUhopFloat32MinTau) + " (got " +
+              std::to_string(smallest_tau) + "); use precision float64 for smaller temperatures");
   require(init != UhopInit::identity || feature_dim <= d,
           "identity initialisation needs D_Phi <= d (D_Phi = " + std::to_string(feature_dim) +
               ", d = " + std::to_string(d) + ")");

@@ -411,6 +411,27 @@ TEST(Config, PrecisionIsPrintedAndPartOfTheScience) {
   EXPECT_NE(science_toml(c).find("precision = \"float32\""), std::string::npos);
 }
 
+TEST(Config, UhopPrecisionIsPrintedValidatedAndPartOfTheScience) {
+  SweepConfig c;
+  EXPECT_EQ(c.uhop.precision, "float64");
+  EXPECT_NE(to_toml(c).find("[uhop]"), std::string::npos);
+  apply_override(c, "uhop.precision=\"float32\"");
+  EXPECT_EQ(c.uhop.parse(1).precision, Precision::float32);
+  EXPECT_EQ(parse_config(to_toml(c)), c);
+  // --resume compares the science text: a float32-trained file is not continued in float64,
+  // while a file written before the key existed reads back as float64 and so still resumes.
+  EXPECT_NE(science_toml(SweepConfig{}), science_toml(c));
+  const std::string science = science_toml(c);
+  const std::size_t uhop = science.find("[uhop]");
+  ASSERT_NE(uhop, std::string::npos);
+  EXPECT_NE(science.find("precision = \"float32\"", uhop), std::string::npos);
+  EXPECT_EQ(parse_config("[uhop]\ntau = 0.1\n").uhop.precision, "float64");
+  EXPECT_EQ(parse_error("[uhop]\nprecision = \"half\"\n"), "uhop.precision: unknown precision 'half' (float64 | float32)");
+  expect_error_starting("[uhop]\nprecision = \"float32\"\ntau = 5e-5\n", "uhop.precision:");
+  expect_error_starting("[uhop]\nprecision = \"float32\"\ntau = 0.1\ntau_min = 1e-5\nanneal = 0.9\n", "uhop.precision:");
+  EXPECT_EQ(parse_config("[uhop]\nprecision = \"float32\"\ntau = 1e-4\n").uhop.precision, "float32");
+}
+
 TEST(Config, MetricsModeIsValidatedPrintedAndPartOfTheScience) {
   SweepConfig c;
   EXPECT_EQ(c.metrics, MetricsMode::exact);

@@ -318,6 +318,15 @@ TEST(UhopSettingsValidation, BadSettingsNameTheProblem) {
   expect_error([](UhopSettings& s) { s.hops = -1; }, "hops");
   expect_error([](UhopSettings& s) { s.batch = 1; }, "batch");
   expect_error([](UhopSettings& s) { s.init = UhopInit::identity; s.feature_dim = 9; }, "identity");
+  // float32 steps: the loop's smallest τ (the annealing floor, else τ) at least 1e-4.
+  expect_error([](UhopSettings& s) { s.precision = Precision::float32; s.tau = 5e-5; }, "float32");
+  expect_error([](UhopSettings& s) { s.precision = Precision::float32; s.tau_min = 5e-5; s.anneal = 0.9; }, "tau_min");
+  UhopTextSettings text;
+  text.precision = "float32";
+  EXPECT_EQ(text.parse(0).precision, Precision::float32);
+  EXPECT_EQ(UhopTextSettings{}.parse(0).precision, Precision::float64);
+  text.precision = "half";
+  EXPECT_THROW(text.parse(0), ConfigError);
   EXPECT_THROW(parse_uhop_optimizer("adamw"), ConfigError);
   EXPECT_THROW(parse_uhop_projection("sphere"), ConfigError);
   EXPECT_THROW(parse_uhop_init("xavier"), ConfigError);

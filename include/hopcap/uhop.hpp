@@ -68,6 +68,10 @@ struct UhopSettings {
   std::int64_t restarts = 1;  ///< seeded initialisations; the best Δ^Φ_min is kept
   std::uint64_t seed = 0;
   std::int64_t panel_rows = 0;  ///< passed to the loss kernel (0 = automatic)
+  /// Arithmetic of Algorithm 1's steps (the loss kernel's tiles and GEMMs; float32 needs every
+  /// τ of the loop ≥ kUhopFloat32MinTau). The separations that choose the restart, the final
+  /// loss and the refinement or search after the loop (τ down to 1e-6) are float64 always.
+  Precision precision = Precision::float64;
 
   /// Throws ConfigError naming the first bad setting (d is the memory dimension).
   void validate(std::int64_t d) const;
@@ -95,6 +99,7 @@ struct UhopTextSettings {
   std::int64_t plateau_window = 0;
   double plateau_tol = 1e-9;
   std::int64_t restarts = 1;
+  std::string precision = "float64";
 
   /// The settings with the names parsed (ConfigError for an unknown name) and this seed.
   UhopSettings parse(std::uint64_t seed) const;

@@ -189,7 +189,7 @@ void register_retrieve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--train-uhop", options->train_uhop,
                "train a U-Hop+ feature map on the memories first (options below), then run the KHM");
-  add_uhop_options(*cmd, options->uhop, /*dphi_required=*/false);
+  add_uhop_options(*cmd, options->uhop, /*dphi_required=*/false, "--uhop-precision");
   cmd->callback([options] { run_retrieve(*options); });
 }
 

@@ -8,7 +8,7 @@
 
 namespace hopcap::cli {
 
-void add_uhop_options(CLI::App& app, UhopOptions& o, bool dphi_required) {
+void add_uhop_options(CLI::App& app, UhopOptions& o, bool dphi_required, const std::string& precision_flag) {
   auto* dphi = app.add_option("--Dphi", o.feature_dim, "feature dimension D_Phi >= 1")
                    ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
   if (dphi_required) dphi->required();
@@ -49,6 +49,9 @@ void add_uhop_options(CLI::App& app, UhopOptions& o, bool dphi_required) {
   app.add_option("--restarts", o.restarts, "seeded restarts; the best Delta_min is kept")
       ->capture_default_str()
       ->transform(checked_integer<std::int64_t>(1, kMaxDimension));
+  app.add_option(precision_flag, o.precision,
+                 "float64 | float32: arithmetic of Algorithm 1's steps (refine and search stay float64)")
+      ->capture_default_str();
   app.add_flag("--progress", o.progress, "print training progress on stderr");
 }
 
@@ -74,6 +77,7 @@ nlohmann::ordered_json settings_json(const UhopSettings& s) {
   j["plateau_tol"] = s.plateau_tol;
   j["restarts"] = s.restarts;
   j["seed"] = s.seed;
+  j["precision"] = std::string(kPrecisionNames.name(s.precision));
   return j;
 }
 

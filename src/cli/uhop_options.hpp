@@ -17,8 +17,11 @@ struct UhopOptions : UhopTextSettings {
   bool progress = false;
 };
 
-/// Registers --Dphi, --loss, --tau, ... on app. `dphi_required` makes --Dphi mandatory.
-void add_uhop_options(CLI::App& app, UhopOptions& options, bool dphi_required);
+/// Registers --Dphi, --loss, --tau, ... on app. `dphi_required` makes --Dphi mandatory;
+/// `precision_flag` names the training precision's option (a command whose --precision is
+/// its retrieval's passes another name).
+void add_uhop_options(CLI::App& app, UhopOptions& options, bool dphi_required,
+                      const std::string& precision_flag = "--precision");
 
 nlohmann::ordered_json settings_json(const UhopSettings& settings);
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,12 @@ constexpr double kOneShiftRange = 500.0;
 // against 40 ms recomputed, the kept tiles then costing fresh pages on every call (glibc maps
 // blocks over 32 MiB anew) and memory traffic as much as an exponential per entry.
 constexpr std::int64_t kKeptEntries = std::int64_t{3} << 20;
+// The same range in float32: e^{−80} ≈ 1.8e−38 is still a normal float (the float exponential
+// flushes below −87.3) and e^{80} ≈ 5.5e34 does not overflow one.
+constexpr double kOneShiftRangeFloat = 80.0;
+
+template <class Real>
+constexpr Real kRealNegInf = -std::numeric_limits<Real>::infinity();
 
 // Entries ν of row μ that the loss sums over: every ν ≠ μ, or only ν > μ (as coded).
 bool upper_only(UhopLossKind kind) { return kind == UhopLossKind::as_coded; }
@@ -98,38 +105,43 @@ Rescale add_shifted(double& shift, double term_shift) {
 // Eight interleaved lanes, as in fixed_order_sum: the compiler turns them into vector maxima
 // (a plain max reduction over doubles stays scalar without -ffast-math). A maximum does not
 // depend on the order anyway.
-double max_of(const double* z, std::int64_t n) {
+template <class Real>
+Real max_of(const Real* z, std::int64_t n) {
   constexpr std::int64_t kLanes = 8;
-  double lane[kLanes];
-  std::fill_n(lane, kLanes, kNegInf);
+  Real lane[kLanes];
+  std::fill_n(lane, kLanes, kRealNegInf<Real>);
   std::int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::max(lane[l], z[i + l]);
   }
-  double top = kNegInf;
+  Real top = kRealNegInf<Real>;
   for (std::int64_t l = 0; l < kLanes; ++l) top = std::max(top, lane[l]);
   for (; i < n; ++i) top = std::max(top, z[i]);
   return top;
 }
 
 // The smallest entry above −∞ (+∞ if none).
-double finite_min_of(const double* z, std::int64_t n) {
+template <class Real>
+Real finite_min_of(const Real* z, std::int64_t n) {
   constexpr std::int64_t kLanes = 8;
-  double lane[kLanes];
-  std::fill_n(lane, kLanes, kPosInf);
+  constexpr Real kHigh = std::numeric_limits<Real>::infinity();
+  Real lane[kLanes];
+  std::fill_n(lane, kLanes, kHigh);
   std::int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::min(lane[l], z[i + l] == kNegInf ? kPosInf : z[i + l]);
+    for (std::int64_t l = 0; l < kLanes; ++l) lane[l] = std::min(lane[l], z[i + l] == -kHigh ? kHigh : z[i + l]);
   }
-  double low = kPosInf;
+  Real low = kHigh;
   for (std::int64_t l = 0; l < kLanes; ++l) low = std::min(low, lane[l]);
-  for (; i < n; ++i) low = std::min(low, z[i] == kNegInf ? kPosInf : z[i]);
+  for (; i < n; ++i) low = std::min(low, z[i] == -kHigh ? kHigh : z[i]);
   return low;
 }
 
 // Σ z[i] in a fixed order of n alone (eight interleaved partial sums, then the tail), so the
-// same on every thread and for any alignment, and vectorised.
-double fixed_order_sum(const double* z, std::int64_t n) {
+// same on every thread and for any alignment, and vectorised. Float entries are summed in
+// double (each converted exactly).
+template <class Real>
+double fixed_order_sum(const Real* z, std::int64_t n) {
   constexpr std::int64_t kLanes = 8;
   double lane[kLanes] = {};
   std::int64_t i = 0;
@@ -142,7 +154,8 @@ double fixed_order_sum(const double* z, std::int64_t n) {
 }
 
 // fixed_order_sum(z, n), adding z[i] to column[i] on the way (one pass for both sums).
-double fixed_order_sum_into(const double* z, std::int64_t n, double* column) {
+template <class Real>
+double fixed_order_sum_into(const Real* z, std::int64_t n, double* column) {
   constexpr std::int64_t kLanes = 8;
   double lane[kLanes] = {};
   std::int64_t i = 0;
@@ -161,17 +174,19 @@ double fixed_order_sum_into(const double* z, std::int64_t n, double* column) {
 }
 
 // Column maxima of a tile (rows × cols, row-major).
-void column_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* col_top) {
-  std::fill_n(col_top, cols, kNegInf);
+template <class Real>
+void column_maxima(const Real* z, std::int64_t rows, std::int64_t cols, Real* col_top) {
+  std::fill_n(col_top, cols, kRealNegInf<Real>);
   for (std::int64_t r = 0; r < rows; ++r) {
-    const double* zr = z + r * cols;
+    const Real* zr = z + r * cols;
     for (std::int64_t c = 0; c < cols; ++c) col_top[c] = std::max(col_top[c], zr[c]);
   }
 }
 
 // Row maxima of a tile (rows × cols, row-major) and their maximum.
-double row_maxima(const double* z, std::int64_t rows, std::int64_t cols, double* row_top) {
-  double top = kNegInf;
+template <class Real>
+Real row_maxima(const Real* z, std::int64_t rows, std::int64_t cols, Real* row_top) {
+  Real top = kRealNegInf<Real>;
   for (std::int64_t r = 0; r < rows; ++r) {
     row_top[r] = max_of(z + r * cols, cols);
     top = std::max(top, row_top[r]);
@@ -193,13 +208,6 @@ struct BlockBest {
   }
 };
 
-}  // namespace
-
-UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
-                        Matrix* grad_weight, std::vector<double>* grad_bias) {
-  return uhop_loss_partitioned(x, RowPartition::whole(x.rows), map, options, grad_weight, grad_bias);
-}
-
 // Determinism: the memories are cut into fixed global blocks of rows (block_rows_for), and
 // the Gram triangle into tiles of two blocks, scheduled in rounds that depend on the block
 // count alone. Each block's sums over its tiles (the loss's sum of exponentials, its gradient
@@ -209,19 +217,13 @@ UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOp
 // (the loss, ∂L/∂W, ∂L/∂b) are exact in 128-bit fixed point within and across processes;
 // maxima and per-row values travel by exact maxima. So the result is bitwise the same for any
 // partition (empty parts included) and any thread count.
-UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partition, const FeatureMap& map,
-                                    const UhopLossOptions& options, Matrix* grad_weight,
-                                    std::vector<double>* grad_bias) {
-  require(std::isfinite(options.tau) && options.tau > 0.0, "tau must be a finite number > 0");
-  require(options.panel_rows >= 0, "panel_rows must be >= 0 (0 = automatic)");
-  require(options.kept_entries >= -1, "kept_entries must be >= -1 (-1 = automatic, 0 = never)");
-  map.validate();
-  require(partition.total >= 2, "the U-Hop+ loss needs at least 2 memories");
-  require(partition.first >= 0 && partition.first + x.rows <= partition.total, "row partition out of range");
-  require(map.input_dim() == x.cols, "feature map input dimension " +
-                                         std::to_string(map.input_dim()) +
-                                         " does not match the memory dimension " +
-                                         std::to_string(x.cols));
+//
+// Real is the arithmetic of the Gram tiles, their exponentials and the gradient GEMMs (double
+// or float); the features, norms, maxima's shifts, every sum over a tile and the chain rule
+// stay double, so a float tile's partial sums enter the same exact accumulators.
+template <class Real>
+UhopLossValue tiled_loss(const Matrix& x, const RowPartition& partition, const FeatureMap& map,
+                         const UhopLossOptions& options, Matrix* grad_weight, std::vector<double>* grad_bias) {
   const std::int64_t m = partition.total;  // every memory, over all processes
   const std::int64_t d = x.cols;
   const std::int64_t dphi = map.feature_dim();
@@ -264,6 +266,18 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       for (std::int64_t k = 0; k < dphi; ++k) out[k] = f[k] / n;
     }
   });
+  // The tiles' and gradient GEMMs' operands in Real: the normalised features and the memories
+  // themselves in double, float copies of them in float32.
+  constexpr bool kSingle = std::is_same_v<Real, float>;
+  std::vector<Real> fh_single(kSingle ? fh.data.size() : 0), xa_single(kSingle ? xa.data.size() : 0);
+  if constexpr (kSingle) {
+    std::copy(fh.data.begin(), fh.data.end(), fh_single.begin());
+    std::copy(xa.data.begin(), xa.data.end(), xa_single.begin());
+  }
+  const Real* const fh_real = kSingle ? fh_single.data() : reinterpret_cast<const Real*>(fh.data.data());
+  const Real* const xa_real = kSingle ? xa_single.data() : reinterpret_cast<const Real*>(xa.data.data());
+  const auto frow = [fh_real, dphi](std::int64_t i) { return fh_real + i * dphi; };
+  const auto xrow = [xa_real, d](std::int64_t i) { return xa_real + i * d; };
   // A zero feature stops every process alike (each sees every norm).
   for (std::int64_t i = 0; i < m; ++i) {
     const double n = norms[static_cast<std::size_t>(i)];
@@ -283,23 +297,23 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   const auto needed = [&](BlockTile t) { return owns(t.first) || (!upper_only(kind) && owns(t.second)); };
   // Fills z (rows of a × rows of b, row-major) with the tile's entries; entries outside the
   // loss's sum become −∞ and so weigh exactly 0.
-  const auto gram_tile = [&](BlockTile t, double* z) {
+  const auto gram_tile = [&](BlockTile t, Real* z) {
     const std::int64_t a0 = t.first * block, ra = block_size(t.first);
     const std::int64_t b0 = t.second * block, rb = block_size(t.second);
-    blas::gemm_nt(ra, rb, dphi, 1.0 / tau, fh.row(a0), dphi, fh.row(b0), dphi, 0.0, z, rb);
+    blas::gemm_nt(ra, rb, dphi, static_cast<Real>(1.0 / tau), frow(a0), dphi, frow(b0), dphi, Real{0}, z, rb);
     if (t.diagonal()) {
       for (std::int64_t r = 0; r < ra; ++r) {
         if (upper_only(kind)) {
-          std::fill(z + r * rb, z + r * rb + r + 1, kNegInf);
+          std::fill(z + r * rb, z + r * rb + r + 1, kRealNegInf<Real>);
         } else {
-          z[r * rb + r] = kNegInf;
+          z[r * rb + r] = kRealNegInf<Real>;
         }
       }
     }
   };
   // The tile's closest pair (first largest entry with μ < ν), for its first block.
   std::vector<BlockBest> best(static_cast<std::size_t>(blocks));
-  const auto tile_best = [&](BlockTile t, const double* z, const double* row_top, double top) {
+  const auto tile_best = [&](BlockTile t, const Real* z, const Real* row_top, Real top) {
     const std::int64_t a0 = t.first * block, ra = block_size(t.first);
     const std::int64_t b0 = t.second * block, rb = block_size(t.second);
     BlockBest bb;
@@ -310,20 +324,21 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       return bb;
     }
     for (std::int64_t r = 0; r + 1 < ra; ++r) {  // the upper triangle of a symmetric tile
-      const double* row = z + r * rb;
-      const double upper_top = max_of(row + r + 1, rb - r - 1);
+      const Real* row = z + r * rb;
+      const Real upper_top = max_of(row + r + 1, rb - r - 1);
       const std::int64_t at = std::find(row + r + 1, row + rb, upper_top) - row;
       bb.offer(upper_top, a0 + r, b0 + at);
     }
     return bb;
   };
   const double tile_work = 2.0 * static_cast<double>(block) * static_cast<double>(block) * static_cast<double>(dphi);
-  const auto tile_buffer = [block] { return std::vector<double>(checked_size(block, block, "U-Hop+ loss: Gram tile")); };
-  // τ ≥ 1/250 puts every z = s/τ in an interval of width at most 500 (|s| ≤ 1, with room for
-  // rounding), so no tile need be scanned for its range.
-  const bool narrow_tiles = 2.0 / tau <= kOneShiftRange - 1.0;
-  const auto one_shift_serves = [&](const double* z, std::int64_t n, double top) {
-    return narrow_tiles || top - finite_min_of(z, n) <= kOneShiftRange;
+  const auto tile_buffer = [block] { return std::vector<Real>(checked_size(block, block, "U-Hop+ loss: Gram tile")); };
+  // τ ≥ 1/250 (float32: 1/39.5) puts every z = s/τ in an interval of width at most 500 (80)
+  // (|s| ≤ 1, with room for rounding), so no tile need be scanned for its range.
+  const double one_shift_range = kSingle ? kOneShiftRangeFloat : kOneShiftRange;
+  const bool narrow_tiles = 2.0 / tau <= one_shift_range - 1.0;
+  const auto one_shift_serves = [&](const Real* z, std::int64_t n, Real top) {
+    return narrow_tiles || static_cast<double>(top) - static_cast<double>(finite_min_of(z, n)) <= one_shift_range;
   };
 
   // Per block: the loss's sum of exponentials relative to its shift, and (pairwise, as coded)
@@ -331,7 +346,8 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   std::vector<double> loss_shift(static_cast<std::size_t>(blocks), kNegInf), loss_sum(static_cast<std::size_t>(blocks), 0.0);
   std::vector<double> grad_shift(static_cast<std::size_t>(blocks), kNegInf);
   // Gradient rows with respect to φ̂ (this process's blocks).
-  Matrix ghat = want_grad ? Matrix(m, dphi) : Matrix();
+  std::vector<Real> ghat(want_grad ? checked_size(m, dphi, "U-Hop+ loss: feature gradient") : 0, Real{0});
+  const auto grow = [&ghat, dphi](std::int64_t i) { return ghat.data() + i * dphi; };
   // per_memory: lse[μ] = log Σ_{ν≠μ} exp(s_{μν}/τ), −∞ until known, from per-row sums.
   const bool per_memory = kind == UhopLossKind::per_memory;
   std::vector<double> lse(per_memory ? static_cast<std::size_t>(m) : 0, kNegInf);
@@ -348,15 +364,16 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   const std::int64_t kept_tiles =
       per_memory && want_grad ? std::min(schedule.tiles(), kept_budget / std::max<std::int64_t>(1, block * block)) : 0;
   const auto is_kept = [kept_tiles](std::int64_t id) { return id < kept_tiles; };
-  std::unique_ptr<double[]> kept;  // uninitialised: a process touches only its own tiles
+  std::unique_ptr<Real[]> kept;  // uninitialised: a process touches only its own tiles
   std::vector<double> kept_top(static_cast<std::size_t>(kept_tiles), kNegInf);
   std::vector<char> kept_one_shift(kept_top.size());
-  if (kept_tiles > 0) kept.reset(new double[static_cast<std::size_t>(kept_tiles * block * block)]);
+  if (kept_tiles > 0) kept.reset(new Real[static_cast<std::size_t>(kept_tiles * block * block)]);
   // What a thread holds of its current tile between computing it and adding it to its blocks.
   struct TileScratch {
-    std::vector<double> own_z, row_top, row, other, col_top, col_sum, row_sum;
-    double* z = nullptr;  ///< the tile's entries: own_z, or its place among the kept tiles
-    double top = kNegInf;  ///< the tile's largest entry
+    std::vector<Real> own_z, row_top, row, other, col_top;
+    std::vector<double> col_sum, row_sum, row_factor, col_factor;
+    Real* z = nullptr;  ///< the tile's entries: own_z, or its place among the kept tiles
+    Real top = kRealNegInf<Real>;  ///< the tile's largest entry
     double sum = 0.0;      ///< Σ e^{z − top} over the loss's entries
     bool one_shift = false;
     double gemm_factor = 1.0;  ///< per_memory's gradient pass: a factor of the tile's weights
@@ -366,7 +383,8 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     const auto t = static_cast<std::size_t>(block);
     TileScratch s;
     if (kept_tiles < schedule.tiles()) s.own_z = tile_buffer();
-    for (auto* v : {&s.row_top, &s.row, &s.other, &s.col_top, &s.col_sum, &s.row_sum}) v->assign(t, 0.0);
+    for (auto* v : {&s.row_top, &s.row, &s.other, &s.col_top}) v->assign(t, Real{0});
+    for (auto* v : {&s.col_sum, &s.row_sum, &s.row_factor, &s.col_factor}) v->assign(t, 0.0);
     return s;
   };
   const auto tile_place = [&](std::int64_t id, TileScratch& s) {
@@ -383,7 +401,7 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
       if (!needed(t)) return false;
       const std::int64_t n = block_size(t.first) * block_size(t.second);
-      double* z = tile_place(id, s);
+      Real* z = tile_place(id, s);
       gram_tile(t, z);
       s.top = row_maxima(z, block_size(t.first), block_size(t.second), s.row_top.data());
       if (s.top == kNegInf) return false;  // a diagonal tile of one row
@@ -405,11 +423,13 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
         if (want_grad) {
           // Row μ of block a: Σ_ν e^{z−top} φ̂_ν (a diagonal tile reaches both ends at once).
           const Rescale g = add_shifted(grad_shift[i], s.top);
-          blas::gemm_nn(ra, dphi, rb, g.alpha, s.z, rb, fh.row(b0), dphi, g.beta, ghat.row(a0), dphi);
+          blas::gemm_nn(ra, dphi, rb, static_cast<Real>(g.alpha), s.z, rb, frow(b0), dphi, static_cast<Real>(g.beta),
+                        grow(a0), dphi);
         }
       } else if (want_grad && both_sides) {
         const Rescale g = add_shifted(grad_shift[i], s.top);
-        blas::gemm_tn(rb, dphi, ra, g.alpha, s.z, rb, fh.row(a0), dphi, g.beta, ghat.row(b0), dphi);
+        blas::gemm_tn(rb, dphi, ra, static_cast<Real>(g.alpha), s.z, rb, frow(a0), dphi, static_cast<Real>(g.beta),
+                      grow(b0), dphi);
       }
     };
     run_tiles_in_block_order(schedule, tiles_work * (want_grad ? 3.0 : 1.0), tile_scratch, compute, add);
@@ -422,11 +442,11 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       if (!needed(t)) return false;
       const std::int64_t ra = block_size(t.first), rb = block_size(t.second);
       const std::int64_t n = ra * rb;
-      double* z = tile_place(id, s);
+      Real* z = tile_place(id, s);
       gram_tile(t, z);
-      double* row_top = s.row_top.data();
+      Real* row_top = s.row_top.data();
       const bool columns = !t.diagonal();  // a diagonal tile's columns are its rows
-      double* col_top = s.col_top.data();
+      Real* col_top = s.col_top.data();
       double* col_sum = s.col_sum.data();
       s.top = row_maxima(z, ra, rb, row_top);
       if (s.top == kNegInf) return false;
@@ -442,17 +462,17 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       }
       if (s.one_shift) exp_shifted_sum(z, s.top, n, z);  // e^{z−top}, kept (in place) for the gradient pass
       for (std::int64_t r = 0; r < ra; ++r) {
-        double* zr = z + r * rb;
+        Real* zr = z + r * rb;
         if (s.one_shift) {
-          // Relative to the tile's maximum: at least e^{−500}, a normal double.
+          // Relative to the tile's maximum: at least e^{−500} (float32: e^{−80}), a normal number.
           s.row_sum[static_cast<std::size_t>(r)] = columns ? fixed_order_sum_into(zr, rb, col_sum) : fixed_order_sum(zr, rb);
         } else {
           exp_shifted_sum(zr, row_top[r], rb, s.row.data());
           s.row_sum[static_cast<std::size_t>(r)] = fixed_order_sum(s.row.data(), rb);
           if (columns) {
-            double* other = s.other.data();
+            Real* other = s.other.data();
             for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - col_top[c];
-            exp_shifted_sum(other, 0.0, rb, other);
+            exp_shifted_sum(other, Real{0}, rb, other);
             for (std::int64_t c = 0; c < rb; ++c) col_sum[c] += other[c];
           }
         }
@@ -557,20 +577,23 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   // a pair is p_μ(ν) + p_ν(μ) = e^{z − lse_μ} + e^{z − lse_ν}, the same for both its ends.
   if (per_memory) {
     // Narrow tiles (τ ≥ 1/250): every lse lies within 500 + log M of the largest, so
-    // e^{lse_top − lse_μ} neither overflows nor loses range.
+    // e^{lse_top − lse_μ} neither overflows nor loses range. Not in float32, whose tiles'
+    // weights would overflow before the GEMM factor brought them back: there every tile takes
+    // its own factors e^{top − lse} (at most e^{80}), multiplied in double.
     const double lse_top = *std::max_element(lse.begin(), lse.end());
-    std::vector<double> lse_factor(narrow_tiles ? lse.size() : 0);
+    const bool lse_factors = narrow_tiles && !kSingle;
+    std::vector<double> lse_factor(lse_factors ? lse.size() : 0);
     for (std::size_t i = 0; i < lse_factor.size(); ++i) lse_factor[i] = std::exp(lse_top - lse[i]);
     const auto compute = [&](BlockTile t, std::int64_t id, TileScratch& s) {
       if (!needed(t)) return false;
       const std::int64_t a0 = t.first * block, ra = block_size(t.first);
       const std::int64_t b0 = t.second * block, rb = block_size(t.second);
       const std::int64_t n = ra * rb;
-      double* z = tile_place(id, s);
-      double top = kNegInf;
+      Real* z = tile_place(id, s);
+      Real top = kRealNegInf<Real>;
       bool one_shift = false;
       if (is_kept(id)) {
-        top = kept_top[static_cast<std::size_t>(id)];
+        top = static_cast<Real>(kept_top[static_cast<std::size_t>(id)]);
         one_shift = kept_one_shift[static_cast<std::size_t>(id)] != 0;
         if (top == kNegInf) return false;
       } else {  // the same tile, the same decision, the same bits as the first pass
@@ -586,9 +609,9 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
         // row μ's maximum, within 500 of top). With narrow tiles, e^{top − lse_μ} =
         // e^{top − lse_top} · e^{lse_top − lse_μ}: the first factor goes to the GEMMs, the
         // second is the row's own, taken once per pass.
-        double* u = s.row.data();
-        double* v = s.other.data();
-        if (narrow_tiles) {
+        double* u = s.row_factor.data();
+        double* v = s.col_factor.data();
+        if (lse_factors) {
           s.gemm_factor = std::exp(top - lse_top);
           std::copy_n(lse_factor.data() + a0, ra, u);
           std::copy_n(lse_factor.data() + b0, rb, v);
@@ -597,18 +620,27 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
           for (std::int64_t c = 0; c < rb; ++c) v[c] = std::exp(top - lse[static_cast<std::size_t>(b0 + c)]);
         }
         for (std::int64_t r = 0; r < ra; ++r) {
-          double* zr = z + r * rb;
+          Real* zr = z + r * rb;
           const double ur = u[r];
-          for (std::int64_t c = 0; c < rb; ++c) zr[c] *= ur + v[c];
+          for (std::int64_t c = 0; c < rb; ++c) zr[c] = static_cast<Real>(zr[c] * (ur + v[c]));
         }
       } else {
-        // Both exponents ≤ 0 up to rounding (lse_ν ≥ z_νμ), by the vector exponential.
+        // Both exponents ≤ 0 up to rounding (lse_ν ≥ z_νμ), by the vector exponential; the
+        // differences in double, so that a float32 tile does not round lse (up to 1/τ) too.
         for (std::int64_t r = 0; r < ra; ++r) {
-          double* zr = z + r * rb;
-          double* other = s.other.data();
-          for (std::int64_t c = 0; c < rb; ++c) other[c] = zr[c] - lse[static_cast<std::size_t>(b0 + c)];
-          exp_shifted_sum(other, 0.0, rb, other);
-          exp_shifted_sum(zr, lse[static_cast<std::size_t>(a0 + r)], rb, zr);
+          Real* zr = z + r * rb;
+          Real* other = s.other.data();
+          const double lse_row = lse[static_cast<std::size_t>(a0 + r)];
+          for (std::int64_t c = 0; c < rb; ++c) {
+            other[c] = static_cast<Real>(zr[c] - lse[static_cast<std::size_t>(b0 + c)]);
+          }
+          exp_shifted_sum(other, Real{0}, rb, other);
+          if constexpr (kSingle) {
+            for (std::int64_t c = 0; c < rb; ++c) zr[c] = static_cast<Real>(zr[c] - lse_row);
+            exp_shifted_sum(zr, Real{0}, rb, zr);
+          } else {
+            exp_shifted_sum(zr, lse_row, rb, zr);
+          }
           for (std::int64_t c = 0; c < rb; ++c) zr[c] += other[c];
         }
       }
@@ -619,9 +651,9 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
       const std::int64_t a0 = t.first * block, ra = block_size(t.first);
       const std::int64_t b0 = t.second * block, rb = block_size(t.second);
       if (b == t.first) {
-        blas::gemm_nn(ra, dphi, rb, s.gemm_factor, s.z, rb, fh.row(b0), dphi, 1.0, ghat.row(a0), dphi);
+        blas::gemm_nn(ra, dphi, rb, static_cast<Real>(s.gemm_factor), s.z, rb, frow(b0), dphi, Real{1}, grow(a0), dphi);
       } else {
-        blas::gemm_tn(rb, dphi, ra, s.gemm_factor, s.z, rb, fh.row(a0), dphi, 1.0, ghat.row(b0), dphi);
+        blas::gemm_tn(rb, dphi, ra, static_cast<Real>(s.gemm_factor), s.z, rb, frow(a0), dphi, Real{1}, grow(b0), dphi);
       }
     };
     run_tiles_in_block_order(schedule, tiles_work * (kept_tiles == schedule.tiles() ? 2.0 : 3.0), tile_scratch, compute,
@@ -654,13 +686,13 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
   std::vector<Fixed> grad_w(grad_weight != nullptr ? w_entries : 0, Fixed{0});
   std::vector<Fixed> grad_b(bias ? static_cast<std::size_t>(dphi) : 0, Fixed{0});
   struct GradientScratch {
-    std::vector<double> block_w;
+    std::vector<Real> block_w;
     std::vector<Fixed> w, b;
   };
   // One per thread, summed after the panels: integer sums, the same in any order.
   std::vector<GradientScratch> per_thread(
       static_cast<std::size_t>(std::max(1, omp_get_max_threads())),
-      GradientScratch{std::vector<double>(grad_w.size()), std::vector<Fixed>(grad_w.size(), Fixed{0}),
+      GradientScratch{std::vector<Real>(grad_w.size()), std::vector<Fixed>(grad_w.size(), Fixed{0}),
                       std::vector<Fixed>(grad_b.size(), Fixed{0})});
   const auto gradient_scratch = [&per_thread] {
     return std::ref(per_thread[static_cast<std::size_t>(omp_get_thread_num())]);
@@ -671,20 +703,20 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     const std::int64_t b0 = b * block, rows = block_size(b);
     for (std::int64_t mu = b0; mu < b0 + rows; ++mu) {
       const double scale = kind == UhopLossKind::per_memory ? 1.0 / md : block_scale[static_cast<std::size_t>(b)];
-      double* g = ghat.row(mu);
+      Real* g = grow(mu);
       const double* f = fh.row(mu);
       double radial = 0.0;
       for (std::int64_t k = 0; k < dphi; ++k) radial += f[k] * g[k];
       const double inv_norm = scale / norms[static_cast<std::size_t>(mu)];
-      for (std::int64_t k = 0; k < dphi; ++k) g[k] = (g[k] - radial * f[k]) * inv_norm;
+      for (std::int64_t k = 0; k < dphi; ++k) g[k] = static_cast<Real>((g[k] - radial * f[k]) * inv_norm);
     }
     if (!grad_w.empty()) {
-      blas::gemm_tn(dphi, d, rows, 1.0, ghat.row(b0), dphi, xa.row(b0), d, 0.0, t.block_w.data(), d);
+      blas::gemm_tn(dphi, d, rows, Real{1}, grow(b0), dphi, xrow(b0), d, Real{0}, t.block_w.data(), d);
       for (std::size_t e = 0; e < w_entries; ++e) t.w[e] += fixed::to_fixed(t.block_w[e], scale_w);
     }
     for (std::int64_t k = 0; k < static_cast<std::int64_t>(grad_b.size()); ++k) {
       double s = 0.0;
-      for (std::int64_t mu = b0; mu < b0 + rows; ++mu) s += ghat(mu, k);
+      for (std::int64_t mu = b0; mu < b0 + rows; ++mu) s += grow(mu)[k];
       t.b[static_cast<std::size_t>(k)] += fixed::to_fixed(s, scale_b);
     }
   });
@@ -709,6 +741,35 @@ UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partiti
     }
   }
   return value;
+}
+
+}  // namespace
+
+UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
+                        Matrix* grad_weight, std::vector<double>* grad_bias) {
+  return uhop_loss_partitioned(x, RowPartition::whole(x.rows), map, options, grad_weight, grad_bias);
+}
+
+UhopLossValue uhop_loss_partitioned(const Matrix& x, const RowPartition& partition, const FeatureMap& map,
+                                    const UhopLossOptions& options, Matrix* grad_weight,
+                                    std::vector<double>* grad_bias) {
+  require(std::isfinite(options.tau) && options.tau > 0.0, "tau must be a finite number > 0");
+  require(options.panel_rows >= 0, "panel_rows must be >= 0 (0 = automatic)");
+  require(options.kept_entries >= -1, "kept_entries must be >= -1 (-1 = automatic, 0 = never)");
+  const bool single = options.precision == Precision::float32;
+  require(!single || options.tau >= kUhopFloat32MinTau,
+          "float32 U-Hop+ needs tau >= " + std::to_string(kUhopFloat32MinTau) + " (got " + std::to_string(options.tau) +
+              "): below it the cosines' float32 rounding, divided by tau, moves the weights by more than 1e-3; "
+              "use precision float64");
+  map.validate();
+  require(partition.total >= 2, "the U-Hop+ loss needs at least 2 memories");
+  require(partition.first >= 0 && partition.first + x.rows <= partition.total, "row partition out of range");
+  require(map.input_dim() == x.cols, "feature map input dimension " +
+                                         std::to_string(map.input_dim()) +
+                                         " does not match the memory dimension " +
+                                         std::to_string(x.cols));
+  return single ? tiled_loss<float>(x, partition, map, options, grad_weight, grad_bias)
+                : tiled_loss<double>(x, partition, map, options, grad_weight, grad_bias);
 }
 
 }  // namespace kernels

@@ -320,6 +320,7 @@ const std::vector<Key>& keys() {
       HOPCAP_INT("uhop", "batch", uhop.batch),
       HOPCAP_INT("uhop", "restarts", uhop.restarts),
       HOPCAP_BOOL("uhop", "bias", uhop.bias),
+      HOPCAP_STRING("uhop", "precision", uhop.precision),
       HOPCAP_BOOL("capacity", "enabled", capacity),
       HOPCAP_DOUBLE("capacity", "delta", capacity_delta),
       HOPCAP_INT("capacity", "M_min", capacity_m_min),
@@ -551,12 +552,25 @@ void validate(const SweepConfig& c) {
   check_one("uhop.method", [&] { (void)parse_uhop_method(c.uhop.method); });
   check_range("uhop.hops", c.uhop.hops, 0, kMaxIterations);
   check_one("uhop.loss", [&] { (void)parse_uhop_loss(c.uhop.loss); });
+  check_one("uhop.precision", [&] { (void)kPrecisionNames.parse(c.uhop.precision); });
   check_one("uhop.optimizer", [&] { (void)parse_uhop_optimizer(c.uhop.optimizer); });
   check_one("uhop.projection", [&] { (void)parse_uhop_projection(c.uhop.projection); });
   check_one("uhop.init", [&] { (void)parse_uhop_init(c.uhop.init); });
   if (!std::isfinite(c.uhop.tau) || c.uhop.tau <= 0.0) fail("uhop.tau", "must be a finite number > 0");
   if (!std::isfinite(c.uhop.tau_min) || c.uhop.tau_min < 0.0) fail("uhop.tau_min", "must be >= 0 (0 = constant tau)");
   if (c.uhop.tau_min > c.uhop.tau) fail("uhop.tau_min", "must not exceed uhop.tau");
+  const auto uhop_float32 = [&] {
+    try {
+      return kPrecisionNames.parse(c.uhop.precision) == Precision::float32;
+    } catch (const ConfigError&) {
+      return false;  // reported above
+    }
+  };
+  if (uhop_float32() && std::min(c.uhop.tau, c.uhop.tau_min > 0.0 ? c.uhop.tau_min : c.uhop.tau) <
+                                           kUhopFloat32MinTau) {
+    fail("uhop.precision", "float32 needs uhop.tau (and uhop.tau_min) >= " + std::to_string(kUhopFloat32MinTau) +
+                               "; use float64 for smaller temperatures");
+  }
   if (!(c.uhop.anneal > 0.0 && c.uhop.anneal <= 1.0)) fail("uhop.anneal", "must be in (0, 1]");
   if (!std::isfinite(c.uhop.lr) || c.uhop.lr <= 0.0) fail("uhop.lr", "must be a finite number > 0");
   if (!(c.uhop.momentum >= 0.0 && c.uhop.momentum < 1.0)) fail("uhop.momentum", "must be in [0, 1)");

@@ -328,6 +328,8 @@ int run_sweep(const RunRequest& request, MPI_Comm world, std::ostream& out) {
             {"date_created", started},
             {"config", config_text},
             {"retrieval_precision", std::string(kPrecisionNames.name(config.precision))},
+            // Absent from files written before U-Hop+ had a precision: those trained in float64.
+            {"uhop_precision", std::string(kPrecisionNames.name(kPrecisionNames.parse(config.uhop.precision)))},
             {"command_line", request.command_line},
             {"mpi_ranks", std::int64_t{size}},
             {"group_size", group_size},

@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "hopcap/feature_map.hpp"
 #include "hopcap/kernels/uhop_loss.hpp"
@@ -14,7 +16,8 @@ namespace {
 using hopcap::Distribution;
 using hopcap::Matrix;
 
-// Args: M, d, D_Φ, loss kind (0 pairwise, 1 per_memory, 2 as_coded).
+// Args: M, d, D_Φ, loss kind (0 pairwise, 1 per_memory, 2 as_coded), precision (0 float64,
+// 1 float32).
 //
 // Operation count of one step (M memories, dimension d, D = D_Φ features), counted as if the
 // whole M×M Gram matrix were formed, so that GFLOP/s compare across versions of the kernel
@@ -35,6 +38,7 @@ void BM_UhopStep(benchmark::State& state) {
   hopcap::UhopLossOptions options;
   options.kind = kinds[state.range(3)];
   options.tau = 0.1;
+  options.precision = state.range(4) == 0 ? hopcap::Precision::float64 : hopcap::Precision::float32;
   const Matrix memories = hopcap::generate_memories(Distribution::sphere, d, m, 1, 0);
   hopcap::FeatureMap map;  // linear: no bias
   map.weight = hopcap::generate_memories(Distribution::gaussian, d, dphi, 4, 0);  // D_Φ×d, N(0, 1)
@@ -50,15 +54,16 @@ void BM_UhopStep(benchmark::State& state) {
   const double dp = static_cast<double>(dphi);
   const double flops = 2.0 * md * dd * dp + 2.0 * 2.0 * md * md * dp + 2.0 * md * dp * dd;
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(hopcap::to_string(options.kind));
+  state.SetLabel(hopcap::to_string(options.kind) + " " + std::string(hopcap::kPrecisionNames.name(options.precision)));
 }
-BENCHMARK(BM_UhopStep)
-    ->Args({2048, 64, 64, 0})
-    ->Args({2048, 64, 64, 1})
-    ->Args({2048, 64, 64, 2})
-    ->Args({8192, 64, 64, 0})
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+// Args M, d, D_Φ, loss kind, precision (0 float64, 1 float32); the two precisions of one case
+// run one after the other, so that their ratio sees the same load.
+void uhop_step_cases(benchmark::internal::Benchmark* b) {
+  for (const auto& [m, kind] : {std::pair<std::int64_t, std::int64_t>{2048, 0}, {2048, 1}, {2048, 2}, {512, 0}, {8192, 0}}) {
+    for (std::int64_t precision : {0, 1}) b->Args({m, 64, 64, kind, precision});
+  }
+}
+BENCHMARK(BM_UhopStep)->Apply(uhop_step_cases)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // pairwise against per_memory at the sizes of a capacity sweep's U-Hop+ training (d = 16):
 // Args M, D_Φ, loss kind. Named apart so that a filter selects the pair at one size.

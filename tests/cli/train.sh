@@ -25,6 +25,20 @@ with h5py.File(sys.argv[1], "r") as f:
 PY
 then :; else fail "trained file layout"; fi
 
+# float32 steps: the same code within the same tolerance, the precision recorded in the JSON
+# settings and in the saved file's; refused where float32 cannot be trusted.
+expect_json "icosahedron from float32 U-Hop+" \
+  "abs(j['min_angle_deg_after']-63.43494882292201)<0.05 and j['settings']['precision']=='float32'" \
+  "${code_args[@]}" --precision float32 --out "$work/ico32.h5"
+"$py" -c "import h5py,json,sys; f=h5py.File('$work/ico32.h5'); s=json.loads(f.attrs['hopcap_settings']); sys.exit(0 if s['settings']['precision']=='float32' else 1)" || fail "precision attribute"
+expect_json "float64 steps recorded" "j['settings']['precision']=='float64'" train --d 6 --M 8 --Dphi 3 --iters 5 --method paper
+expect_error "bad training precision" "unknown precision 'half'" train --d 6 --M 8 --Dphi 3 --precision half
+expect_error "float32 below its tau limit" "float32 U-Hop\\+ needs tau.*use precision float64" \
+  train --d 6 --M 8 --Dphi 3 --tau 0.1 --tau-min 1e-5 --anneal 0.9 --precision float32
+expect_json "retrieve trains in float32 with its own flag" \
+  "j['uhop']['settings']['precision']=='float32' and j['settings']['precision']=='float64'" \
+  retrieve --d 5 --M 10 --beta 1 --train-uhop --Dphi 5 --iters 20 --method paper --uhop-precision float32
+
 expect_json "retrieve with the saved map" \
   "j['settings']['model']=='khm' and j['settings']['D_phi']==3 and abs(j['memories']['separation']['feature_min_angle_deg']-63.43494882292201)<0.05" \
   retrieve --d 24 --M 12 --beta 8 --query angle:5 --feature-map "$work/ico.h5"

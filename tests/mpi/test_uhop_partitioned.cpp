@@ -25,31 +25,36 @@ class PartitionedLossTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(PartitionedLossTest, MatchesTheSingleProcessKernel) {
   const Group world(MPI_COMM_WORLD);
   // Awkward sizes: M not divisible by the ranks, tiles smaller than a rank's rows (so tiles
-  // between ranks' blocks), per_memory with its first pass's tiles kept and formed again.
-  for (const std::int64_t m : {2, 5, 37}) {
-    for (const std::int64_t kept : {std::int64_t{-1}, std::int64_t{0}}) {
-      const Matrix memories = generate_memories(Distribution::sphere, 6, m, 17, 0);
-      FeatureMap map = initial_uhop_map(UhopInit::gaussian, 4, 6, true, 3, 0);
-      UhopLossOptions options{parse_uhop_loss(GetParam()), 0.07, 3};
-      options.kept_entries = kept;
-      Matrix gw_ref;
-      std::vector<double> gb_ref;
-      const UhopLossValue ref = kernels::uhop_loss(memories, map, options, &gw_ref, &gb_ref);
+  // between ranks' blocks), per_memory with its first pass's tiles kept and formed again; in
+  // both precisions (float32 tiles, double sums: still bitwise at every rank count).
+  for (const Precision precision : {Precision::float64, Precision::float32}) {
+    for (const std::int64_t m : {2, 5, 37}) {
+      for (const std::int64_t kept : {std::int64_t{-1}, std::int64_t{0}}) {
+        const Matrix memories = generate_memories(Distribution::sphere, 6, m, 17, 0);
+        FeatureMap map = initial_uhop_map(UhopInit::gaussian, 4, 6, true, 3, 0);
+        UhopLossOptions options{parse_uhop_loss(GetParam()), 0.07, 3};
+        options.kept_entries = kept;
+        options.precision = precision;
+        Matrix gw_ref;
+        std::vector<double> gb_ref;
+        const UhopLossValue ref = kernels::uhop_loss(memories, map, options, &gw_ref, &gb_ref);
 
-      std::int64_t first = 0, count = 0;
-      Group::split_rows(m, world.size(), world.rank(), first, count);
-      Matrix gw;
-      std::vector<double> gb;
-      const UhopLossValue got = kernels::uhop_loss_partitioned(rows_of(memories, first, count),
-                                                               world.row_partition(m), map, options, &gw, &gb);
-      const std::string where =
-          "M = " + std::to_string(m) + ", ranks = " + std::to_string(world.size()) + ", kept " + std::to_string(kept);
-      EXPECT_EQ(got.loss, ref.loss) << where;
-      EXPECT_EQ(got.s_max, ref.s_max) << where;
-      EXPECT_EQ(got.closest[0], ref.closest[0]) << where;
-      EXPECT_EQ(got.closest[1], ref.closest[1]) << where;
-      EXPECT_EQ(gw.data, gw_ref.data) << where;
-      EXPECT_EQ(gb, gb_ref) << where;
+        std::int64_t first = 0, count = 0;
+        Group::split_rows(m, world.size(), world.rank(), first, count);
+        Matrix gw;
+        std::vector<double> gb;
+        const UhopLossValue got = kernels::uhop_loss_partitioned(rows_of(memories, first, count),
+                                                                 world.row_partition(m), map, options, &gw, &gb);
+        const std::string where =
+            "M = " + std::to_string(m) + ", ranks = " + std::to_string(world.size()) + ", kept " + std::to_string(kept) +
+            ", " + std::string(kPrecisionNames.name(precision));
+        EXPECT_EQ(got.loss, ref.loss) << where;
+        EXPECT_EQ(got.s_max, ref.s_max) << where;
+        EXPECT_EQ(got.closest[0], ref.closest[0]) << where;
+        EXPECT_EQ(got.closest[1], ref.closest[1]) << where;
+        EXPECT_EQ(gw.data, gw_ref.data) << where;
+        EXPECT_EQ(gb, gb_ref) << where;
+      }
     }
   }
 }

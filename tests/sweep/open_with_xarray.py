@@ -28,6 +28,6 @@ assert np.isfinite(ds["uhop_loss_trace"].sel(model="khm_uhop").values).all()
 s = ds["success_rate"].sel(model="mhm")
 assert (s.isel(Dphi=0) == s.isel(Dphi=1)).all()
 with h5py.File(path, "r") as f:
-    for key in ("config", "retrieval_precision", "git_sha", "mpi_ranks", "hdf5_library", "blas_threading", "start_time", "end_time"):
+    for key in ("config", "retrieval_precision", "uhop_precision", "git_sha", "mpi_ranks", "hdf5_library", "blas_threading", "start_time", "end_time"):
         assert key in f.attrs, key
 print("xarray and h5py read the file as documented")

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "hopcap/feature_map.hpp"
+#include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/kernels/row_partition.hpp"
 #include "hopcap/matrix.hpp"
 
@@ -47,7 +48,17 @@ struct UhopLossOptions {
   /// order) as this many entries hold, and forms the others again; −1 = 3·2^20 (24 MiB),
   /// 0 = none. The result is the same bits either way.
   std::int64_t kept_entries = -1;
+  /// float32: the Gram tiles, their exponentials and the gradient GEMMs in float (sgemm on
+  /// float copies of the normalised features and memories); the features, every sum over a
+  /// tile (float partials converted exactly to double), the fixed-point block sums, s_max and
+  /// the chain rule stay float64, so the result is still bitwise the same for any thread
+  /// count and partition. Refused for tau < kUhopFloat32MinTau.
+  Precision precision = Precision::float64;
 };
+
+/// float32 U-Hop+ is refused below this τ: a cosine's float rounding (a few 2^−24) divided by
+/// τ would move the weights e^{s/τ} by more than about 1e-3.
+inline constexpr double kUhopFloat32MinTau = 1e-4;
 
 struct UhopLossValue {
   double loss = 0.0;

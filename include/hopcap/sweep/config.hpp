@@ -23,7 +23,7 @@
 //   [retrieval]  queries_per_memory, random_queries, t_max, tol, epsilon, khm_scores,
 //                precision, scale_pixels, normalize
 //   [uhop]       loss, tau, tau_min, anneal, optimizer, lr, lr_follows_tau, momentum,
-//                projection, init, iters, batch, restarts, bias
+//                projection, init, iters, batch, restarts, bias, precision
 //   [capacity]   enabled, delta, M_min, M_max, per_replica
 //   [run]        output, group_size, commit_every, commit_seconds, progress_seconds, fail_fast,
 //                metrics, metrics_sample
