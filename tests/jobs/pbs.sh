@@ -78,9 +78,10 @@ job_log "$again_job" | grep -q "warning: starting 1 rank(s) x 1 thread(s) = 1 of
 # ---- 3. wall time: stop, resubmit, resume. The sweep is tiny.toml made longer (as in
 # tests/jobs/slurm.sh), one commit per configuration, written out as a config of its own
 # (qsub -v splits values at commas); each job has about 15 s of its minute. The sweep takes
-# about 40 s of work on a quiet 2-core machine, so even a fast one needs a second job, and up to
-# 30 resubmissions leave room for a machine eight times slower.
-"$hopcap" run "$tiny" --print-config --set 'sweep.M=[16,40,300,600]' --set uhop.iters=150 \
+# about 40 s of work on a quiet 2-core machine (its U-Hop+ steps most of it; sized again when
+# the U-Hop+ kernel got 4x faster: 2-3 jobs here), so even a fast one needs a second job, and up to 30
+# resubmissions leave room for a machine eight times slower.
+"$hopcap" run "$tiny" --print-config --set 'sweep.M=[16,40,300,600]' --set uhop.iters=1500 \
   --set sweep.replicas=6 --set run.commit_every=1 >"$work/longer.toml"
 longer="HOPCAP_CONFIG=$work/longer.toml"
 chain_file="$work/runs/chain/chain.h5"
