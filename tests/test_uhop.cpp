@@ -16,26 +16,12 @@
 #include "hopcap/memories.hpp"
 #include "hopcap/queries.hpp"
 #include "hopcap/uhop.hpp"
+#include "uhop_code_settings.hpp"
 
 namespace hopcap {
 namespace {
 
-// Settings with which Algorithm 1 alone reaches these optimal codes: τ annealed from 0.1 to
-// 5e-4 with the step following τ.
-UhopSettings code_settings(std::int64_t dphi, std::uint64_t seed) {
-  UhopSettings s;
-  s.method = UhopMethod::paper;  // Algorithm 1 alone: its loop is what is checked here
-  s.feature_dim = dphi;
-  s.lr = 0.02;
-  s.lr_follows_tau = true;
-  s.iterations = 2000;
-  s.tau = 0.1;
-  s.tau_min = 5e-4;
-  s.anneal = 0.997;
-  s.restarts = 3;
-  s.seed = seed;
-  return s;
-}
+using test::code_settings;
 
 double learned_angle(std::int64_t m, std::int64_t dphi, std::uint64_t seed) {
   // d = 2M > M: the memories are linearly independent, so W can place φ_μ anywhere.

@@ -15,27 +15,12 @@
 #include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/uhop.hpp"
+#include "uhop_code_settings.hpp"
 
 namespace hopcap {
 namespace {
 
-// The settings with which Algorithm 1 alone reaches the optimal codes (test_uhop.cpp): τ
-// annealed from 0.1 to 5e-4, five times the float32 limit, with the step following τ.
-UhopSettings code_settings(std::int64_t dphi, std::uint64_t seed, Precision precision) {
-  UhopSettings s;
-  s.method = UhopMethod::paper;
-  s.feature_dim = dphi;
-  s.lr = 0.02;
-  s.lr_follows_tau = true;
-  s.iterations = 2000;
-  s.tau = 0.1;
-  s.tau_min = 5e-4;
-  s.anneal = 0.997;
-  s.restarts = 3;
-  s.seed = seed;
-  s.precision = precision;
-  return s;
-}
+using test::code_settings;
 
 // The minimal angle of the learned code, recomputed (float64) from the map the training returns.
 double learned_angle(const Matrix& x, const UhopSettings& s) {

@@ -28,6 +28,7 @@
 #include "hopcap/memories.hpp"
 #include "reference/uhop_ref.hpp"
 #include "thread_parts.hpp"
+#include "uhop_loss_checks.hpp"
 
 namespace hopcap {
 namespace {
@@ -174,20 +175,8 @@ TEST(UhopLossFloat32, TemperatureBelowTheLimitIsRefused) {
   }
 }
 
-struct LossAndGradient {
-  UhopLossValue value;
-  Matrix grad_w;
-  std::vector<double> grad_b;
-};
-
-void expect_bitwise_equal(const LossAndGradient& a, const LossAndGradient& b, const std::string& what) {
-  EXPECT_EQ(a.value.loss, b.value.loss) << what;
-  EXPECT_EQ(a.value.s_max, b.value.s_max) << what;
-  EXPECT_EQ(a.value.closest[0], b.value.closest[0]) << what;
-  EXPECT_EQ(a.value.closest[1], b.value.closest[1]) << what;
-  EXPECT_EQ(a.grad_w.data, b.grad_w.data) << what;
-  EXPECT_EQ(a.grad_b, b.grad_b) << what;
-}
+using test::LossAndGradient;
+using test::expect_bitwise_equal;
 
 TEST(UhopLossFloat32, ResultDoesNotDependOnTheThreadCount) {
   // Odd and even block counts, a short last block, one block of 256 rows; per_memory's kept
