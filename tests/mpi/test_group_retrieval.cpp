@@ -6,7 +6,9 @@
 #include <mpi.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,63 +79,49 @@ void expect_same_outcomes(const std::vector<QueryOutcome>& a, const std::vector<
 
 class GroupRetrievalTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(GroupRetrievalTest, WorldGroupMatchesTheSingleProcessKernel) {
-  const Group world(MPI_COMM_WORLD);
-  const std::string sep = GetParam();
+// The world group against the kernel Retriever on the whole set in this process, for the MHM
+// and a KHM with a fixed Gaussian map (D_Φ = d − 2), every M of `sizes`, both query kinds.
+void expect_world_group_matches_single_process(const Group& world, const std::string& sep, RetrievalSettings s,
+                                               std::int64_t d, std::int64_t queries,
+                                               std::initializer_list<std::int64_t> sizes, const std::string& label) {
+  s.separation = Separation::parse(sep);
   for (const std::string query : {"angle:25", "random"}) {
-    for (std::int64_t m : {3, 17, 200}) {  // m = 3 leaves ranks without memories at np = 4
-      const Problem pr = make_problem(6, m, 23, query);
-      RetrievalSettings s;
-      s.beta = 6.0;
-      s.separation = Separation::parse(sep);
-      s.max_iterations = 30;
-      s.tolerance = 1e-9;
+    for (std::int64_t m : sizes) {
+      const Problem pr = make_problem(d, m, queries, query);
       s.memory_block = m == 200 ? 7 : 0;  // awkward blocks: 29 blocks of 7, the last of 4
       for (int model = 0; model < 2; ++model) {
         std::optional<FeatureMap> map;
-        if (model == 1) map = FeatureMap{generate_memories(Distribution::gaussian, 6, 4, 8, 2), {}};
+        if (model == 1) map = FeatureMap{generate_memories(Distribution::gaussian, d, d - 2, 8, 2), {}};
         Matrix group_states;
         const auto got = run_on_group(world, pr, s, map, group_states);
-        // Reference: the kernel Retriever on the whole set in this process.
         const Retriever single(pr.memories, s, map);
         Matrix states = pr.queries;
         std::vector<QueryOutcome> expected(static_cast<std::size_t>(pr.queries.rows));
         single.run(states, pr.targets, expected);
         expect_same_outcomes(got, expected, group_states, states,
-                             sep + " " + query + " M=" + std::to_string(m) + " model " + std::to_string(model));
+                             label + sep + " " + query + " M=" + std::to_string(m) + " model " + std::to_string(model));
       }
     }
   }
 }
 
+TEST_P(GroupRetrievalTest, WorldGroupMatchesTheSingleProcessKernel) {
+  RetrievalSettings s;
+  s.beta = 6.0;
+  s.max_iterations = 30;
+  s.tolerance = 1e-9;
+  // m = 3 leaves ranks without memories at np = 4
+  expect_world_group_matches_single_process(Group(MPI_COMM_WORLD), GetParam(), s, 6, 23, {3, 17, 200}, "");
+}
+
 TEST_P(GroupRetrievalTest, Float32WorldGroupMatchesTheSingleProcessKernel) {
   // float32 scores and updates go into the same exact sums: bitwise the one-process float32
   // kernel at every group size too.
-  const Group world(MPI_COMM_WORLD);
-  const std::string sep = GetParam();
-  for (const std::string query : {"angle:25", "random"}) {
-    for (std::int64_t m : {3, 200}) {
-      const Problem pr = make_problem(7, m, 19, query);
-      RetrievalSettings s;
-      s.beta = 6.0;
-      s.separation = Separation::parse(sep);
-      s.max_iterations = 30;
-      s.memory_block = m == 200 ? 7 : 0;
-      s.precision = Precision::float32;
-      for (int model = 0; model < 2; ++model) {
-        std::optional<FeatureMap> map;
-        if (model == 1) map = FeatureMap{generate_memories(Distribution::gaussian, 7, 5, 8, 2), {}};
-        Matrix group_states;
-        const auto got = run_on_group(world, pr, s, map, group_states);
-        const Retriever single(pr.memories, s, map);
-        Matrix states = pr.queries;
-        std::vector<QueryOutcome> expected(static_cast<std::size_t>(pr.queries.rows));
-        single.run(states, pr.targets, expected);
-        expect_same_outcomes(got, expected, group_states, states,
-                             "float32 " + sep + " " + query + " M=" + std::to_string(m) + " model " + std::to_string(model));
-      }
-    }
-  }
+  RetrievalSettings s;
+  s.beta = 6.0;
+  s.max_iterations = 30;
+  s.precision = Precision::float32;
+  expect_world_group_matches_single_process(Group(MPI_COMM_WORLD), GetParam(), s, 7, 19, {3, 200}, "float32 ");
 }
 
 TEST_P(GroupRetrievalTest, SubGroupsOfAnySizeAgree) {
