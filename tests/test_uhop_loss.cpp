@@ -27,32 +27,18 @@ namespace {
 
 using kernels::uhop_loss;
 
-const UhopLossKind kKinds[] = {UhopLossKind::pairwise, UhopLossKind::per_memory,
-                               UhopLossKind::as_coded};
-
-FeatureMap random_map(std::int64_t dphi, std::int64_t d, bool bias, std::uint64_t seed) {
-  FeatureMap map{generate_memories(Distribution::gaussian, d, dphi, seed, 3), {}};
-  if (bias) map.bias = generate_memories(Distribution::gaussian, dphi, 1, seed, 4).data;
-  return map;
-}
-
-double norm(const std::vector<double>& v) {
-  double s = 0.0;
-  for (double e : v) s += e * e;
-  return std::sqrt(s);
-}
+constexpr const auto& kKinds = test::kLossKinds;
+using test::clustered_memories;
+using test::identity_map;
+using test::norm;
+using test::random_map;
+using test::relative_difference;
 
 struct LossAndGradientRun {
   double loss = 0.0;
   Matrix grad_w;
   std::vector<double> grad_b;
 };
-
-double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> diff(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) diff[i] = a[i] - b[i];
-  return norm(diff) / std::max(norm(b), 1e-300);
-}
 
 TEST(UhopLoss, BlockedMatchesNaiveTwinAtAwkwardSizes) {
   for (UhopLossKind kind : kKinds) {
@@ -126,14 +112,8 @@ TEST(UhopLoss, TriangleTilesMatchTheNaiveTwinAtEveryTileBoundary) {
 // and τ = 5e-5 wide ones. The error of z itself grows like ε/τ, hence the looser gradient
 // bound.
 TEST(UhopLoss, SmallTemperatureTilesMatchTheNaiveTwin) {
-  const std::int64_t d = 4, m = 23;
-  Matrix x = generate_memories(Distribution::gaussian, d, m, 3, 0);
-  for (std::int64_t i = 0; i < m; ++i) {
-    x(i, 0) = 4.0 + 0.5 * x(i, 0);
-    for (std::int64_t k = 1; k < d; ++k) x(i, k) *= 0.5;
-  }
-  FeatureMap id{Matrix(d, d), {}};
-  for (std::int64_t k = 0; k < d; ++k) id.weight(k, k) = 1.0;
+  const Matrix x = clustered_memories(4, 23);
+  const FeatureMap id = identity_map(4);
   for (UhopLossKind kind : kKinds) {
     for (double tau : {1e-3, 5e-5}) {
       for (std::int64_t tile : {4, 0}) {

@@ -35,27 +35,14 @@ namespace {
 
 using kernels::uhop_loss;
 
-const UhopLossKind kKinds[] = {UhopLossKind::pairwise, UhopLossKind::per_memory, UhopLossKind::as_coded};
+constexpr const auto& kKinds = test::kLossKinds;
+using test::clustered_memories;
+using test::identity_map;
+using test::norm;
+using test::random_map;
+using test::relative_difference;
 
 constexpr double kFloatUnit = 0x1p-24;
-
-FeatureMap random_map(std::int64_t dphi, std::int64_t d, bool bias, std::uint64_t seed) {
-  FeatureMap map{generate_memories(Distribution::gaussian, d, dphi, seed, 3), {}};
-  if (bias) map.bias = generate_memories(Distribution::gaussian, dphi, 1, seed, 4).data;
-  return map;
-}
-
-double norm(const std::vector<double>& v) {
-  double s = 0.0;
-  for (double e : v) s += e * e;
-  return std::sqrt(s);
-}
-
-double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> diff(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) diff[i] = a[i] - b[i];
-  return norm(diff) / std::max(norm(b), 1e-300);
-}
 
 UhopLossOptions single(UhopLossKind kind, double tau, std::int64_t panel) {
   UhopLossOptions options{kind, tau, panel};
@@ -142,14 +129,8 @@ TEST(UhopLossFloat32, MatchesTheNaiveTwinAtEveryTileBoundary) {
 // and at the limit 1e-4 they span up to 200 and 2000 units, more than float32's 80, and take
 // one exponential per row and column shift.
 TEST(UhopLossFloat32, SmallTemperaturesDownToTheLimitMatchTheNaiveTwin) {
-  const std::int64_t d = 4, m = 23;
-  Matrix x = generate_memories(Distribution::gaussian, d, m, 3, 0);
-  for (std::int64_t i = 0; i < m; ++i) {
-    x(i, 0) = 4.0 + 0.5 * x(i, 0);
-    for (std::int64_t k = 1; k < d; ++k) x(i, k) *= 0.5;
-  }
-  FeatureMap id{Matrix(d, d), {}};
-  for (std::int64_t k = 0; k < d; ++k) id.weight(k, k) = 1.0;
+  const Matrix x = clustered_memories(4, 23);
+  const FeatureMap id = identity_map(4);
   for (UhopLossKind kind : kKinds) {
     for (double tau : {1e-2, 1e-3, kUhopFloat32MinTau}) {
       for (std::int64_t tile : {4, 0}) {
