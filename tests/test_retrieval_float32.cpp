@@ -27,18 +27,11 @@
 namespace hopcap {
 namespace {
 
-const std::vector<std::string> kSeparations = {"softmax", "sparsemax", "entmax15", "entmax:1.3"};
-
-double max_abs_diff(const Matrix& a, const Matrix& b) {
-  double m = 0.0;
-  for (std::size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(a.data[i] - b.data[i]));
-  return m;
-}
+const std::vector<std::string>& kSeparations = test::kRetrievalSeparations;
+using test::max_abs_diff;
 
 FeatureMap random_map(std::int64_t dphi, std::int64_t d, bool bias, std::uint64_t seed) {
-  FeatureMap map{generate_memories(Distribution::gaussian, d, dphi, seed, 7), {}};
-  if (bias) map.bias = generate_memories(Distribution::gaussian, dphi, 1, seed, 8).data;
-  return map;
+  return test::random_retrieval_map(dphi, d, bias, seed);
 }
 
 RetrievalSettings settings_for(const std::string& sep, double beta, Precision precision) {
