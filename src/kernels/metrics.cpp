@@ -368,8 +368,8 @@ struct LocalNorms {
   std::vector<double> sq, inv;
   std::vector<std::int64_t> index;  // global index of every local row
   double max_norm = 0.0, min_norm = kInf;
-  /// Every non-zero |entry| of the whole set in [2^-50, 2^50]: float32 products and their sums
-  /// (dim < 2^24) neither overflow nor underflow there.
+  /// float32 tiles asked for, every non-zero |entry| of the whole set in [2^-50, 2^50] and
+  /// dim ≤ kFloat32MaxDim: float32 products and their sums neither overflow nor underflow.
   bool float32_range = false;
 };
 
@@ -377,6 +377,7 @@ struct LocalNorms {
 // up to 2^24 of them below 2^128.
 constexpr double kFloat32Smallest = 0x1p-50;
 constexpr double kFloat32Largest = 0x1p50;
+// Beyond it γ_d(u₃₂) would widen the screening window towards every entry.
 constexpr std::int64_t kFloat32MaxDim = std::int64_t{1} << 20;
 
 LocalNorms check_and_measure(const Matrix& x_local, const RowPartition& partition, const SeparationOptions& options) {
