@@ -7,27 +7,27 @@
 #include <benchmark/benchmark.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/parallel/group.hpp"
+#include "retrieval_step_case.hpp"
 
 namespace {
 
 using hopcap::Distribution;
 using hopcap::Matrix;
 
-// Args: M, d, B (queries), separation (0 softmax, 1 entmax15, 2 sparsemax).
+// Args: M, d, B (queries), separation (0 softmax, 1 entmax15, 2 sparsemax), precision
+// (0 float64, 1 float32).
 void BM_GroupStep(benchmark::State& state) {
   const auto m = state.range(0);
   const auto d = state.range(1);
   const auto b = state.range(2);
-  const char* seps[] = {"softmax", "entmax15", "sparsemax"};
-  hopcap::RetrievalSettings settings;
-  settings.beta = 8.0;
-  settings.separation = hopcap::Separation::parse(seps[state.range(3)]);
+  const hopcap::RetrievalSettings settings = hopcap::bench::step_settings(state.range(3), state.range(4));
   const hopcap::parallel::Group group(MPI_COMM_WORLD);
   const hopcap::kernels::RowPartition partition =
       group.row_partition(m, hopcap::Retriever::memory_block(settings, m));
@@ -36,22 +36,16 @@ void BM_GroupStep(benchmark::State& state) {
   std::copy_n(memories.row(partition.first), local.data.size(), local.data.begin());
   const Matrix queries = hopcap::generate_memories(Distribution::sphere, d, b, 2, 0);
   const hopcap::Retriever retriever(local, partition, settings);
-  const auto workspace = retriever.workspace(b);
-  Matrix next(b, d);
-  for (auto _ : state) {
-    retriever.advance(queries, next, *workspace);
-    benchmark::DoNotOptimize(next.data.data());
-    benchmark::ClobberMemory();
-  }
-  const double flops = 4.0 * static_cast<double>(b) * static_cast<double>(m) * static_cast<double>(d);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  hopcap::bench::time_steps(state, retriever, queries, m, settings, state.range(3));
   state.counters["ranks"] = group.size();
-  state.SetLabel(seps[state.range(3)]);
 }
 BENCHMARK(BM_GroupStep)
-    ->Args({4096, 64, 1024, 0})
-    ->Args({4096, 64, 1024, 1})
-    ->Args({16384, 64, 256, 0})
+    ->Args({4096, 64, 1024, 0, 0})
+    ->Args({4096, 64, 1024, 1, 0})
+    ->Args({16384, 64, 256, 0, 0})
+    ->Args({4096, 64, 1024, 0, 1})
+    ->Args({4096, 64, 1024, 1, 1})
+    ->Args({16384, 64, 256, 0, 1})
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

@@ -5,11 +5,11 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <string>
 
 #include "hopcap/kernels/metrics.hpp"
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
+#include "retrieval_step_case.hpp"
 
 namespace {
 
@@ -22,24 +22,11 @@ void BM_RetrievalStep(benchmark::State& state) {
   const auto m = state.range(0);
   const auto d = state.range(1);
   const auto b = state.range(2);
-  const char* seps[] = {"softmax", "entmax15", "sparsemax"};
-  hopcap::RetrievalSettings settings;
-  settings.beta = 8.0;
-  settings.separation = hopcap::Separation::parse(seps[state.range(3)]);
-  settings.precision = state.range(4) == 1 ? hopcap::Precision::float32 : hopcap::Precision::float64;
+  const hopcap::RetrievalSettings settings = hopcap::bench::step_settings(state.range(3), state.range(4));
   const Matrix memories = hopcap::generate_memories(Distribution::sphere, d, m, 1, 0);
   const Matrix queries = hopcap::generate_memories(Distribution::sphere, d, b, 2, 0);
   const hopcap::Retriever retriever(memories, settings);
-  const auto workspace = retriever.workspace(b);
-  Matrix next(b, d);
-  for (auto _ : state) {
-    retriever.advance(queries, next, *workspace);  // the update run() applies per iteration
-    benchmark::DoNotOptimize(next.data.data());
-    benchmark::ClobberMemory();
-  }
-  const double flops = 4.0 * static_cast<double>(b) * static_cast<double>(m) * static_cast<double>(d);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(std::string(seps[state.range(3)]) + " " + std::string(hopcap::kPrecisionNames.name(settings.precision)));
+  hopcap::bench::time_steps(state, retriever, queries, m, settings, state.range(3));
 }
 BENCHMARK(BM_RetrievalStep)
     ->Args({4096, 64, 1024, 0, 0})

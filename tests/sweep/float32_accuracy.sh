@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The float32 accuracy gate: a fixed small sweep in float64 and in float32 must give the same
-# status at every point and success rates that agree within the run's statistical noise,
-#   |p32 − p64| ≤ 3·sqrt(p(1 − p)/n) + 1/n,   p = (p32 + p64)/2, n = the point's queries
-# (three standard errors of a rate of n queries, plus one query); and the float32 run must be
-# bitwise the same in a group of two ranks and with two threads (docs/engine.md).
+# status at every point and success rates that agree within the run's statistical noise
+# (three standard errors plus one query: tests/sweep/precision_gate.py); and the float32 run
+# must be bitwise the same in a group of two ranks and with two threads (docs/engine.md).
 source "$(dirname "$0")/common.bash" "$1" "$2"
 
 # MHM and a fixed-map KHM, every exact separation, β from failure to retrieval, M across the
@@ -30,27 +29,19 @@ OMP_NUM_THREADS=1 run_np 1 "$work/gate.toml" -o "$work/f64.h5" >"$work/f64.log" 
 f32=(--set 'retrieval.precision="float32"')
 OMP_NUM_THREADS=1 run_np 1 "$work/gate.toml" -o "$work/f32.h5" "${f32[@]}" >"$work/f32.log" 2>&1 || fail "float32 run: $(tail -5 "$work/f32.log")"
 
-"$py" - "$work/f64.h5" "$work/f32.h5" <<'PYEOF' || fail "float32 and float64 disagree beyond the noise"
+PYTHONPATH="$here" "$py" - "$work/f64.h5" "$work/f32.h5" <<'PYEOF' || fail "float32 and float64 disagree beyond the noise"
 import sys
 import h5py
 import numpy as np
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
+from precision_gate import rate_gaps, same_points, text
 
 with h5py.File(sys.argv[1], "r") as a, h5py.File(sys.argv[2], "r") as b:
     assert text(a.attrs["retrieval_precision"]) == "float64", a.attrs["retrieval_precision"]
     assert text(b.attrs["retrieval_precision"]) == "float32", b.attrs["retrieval_precision"]
     assert 'precision = "float32"' in text(b.attrs["config"])
-    status_a, status_b = a["status"][...], b["status"][...]
-    assert np.array_equal(status_a, status_b), "status differs"
-    assert (status_a == 1).all(), "some points did not run"
+    same_points(a, b)
+    gap, allowed, n = rate_gaps(a, b)
     p64, p32 = a["success_rate"][...], b["success_rate"][...]
-    n = a["queries"][...]
-    assert np.array_equal(n, b["queries"][...])
-    p = (p64 + p32) / 2
-    allowed = 3 * np.sqrt(p * (1 - p) / n) + 1 / n
-    gap = np.abs(p32 - p64)
     inside = ((p64 > 0) & (p64 < 1)).sum()
     print(f"{p64.size} points, {inside} in the transition (0 < p < 1); success rates differ at "
           f"{(gap > 0).sum()}, largest gap {gap.max():.4f} (allowed there {allowed.flat[gap.argmax()]:.4f})")
