@@ -15,6 +15,7 @@
 #include "hopcap/sizes.hpp"
 #include "kernels/fixed_point.hpp"
 #include "kernels/parallel_panels.hpp"
+#include "kernels/threshold_bracket.hpp"
 
 namespace hopcap {
 
@@ -35,7 +36,9 @@ constexpr std::int64_t kScoresPerBlock = std::int64_t{1} << 22;
 constexpr std::int64_t kPanelScores = std::int64_t{1} << 18;
 constexpr std::int64_t kMinPanelRows = 32;
 constexpr std::int64_t kMaxPanelRows = 512;
-constexpr int kMaxBisectionSteps = 200;
+// A safety net only: a threshold's bracket reaches adjacent doubles in about 60 bisection
+// steps, and ThresholdBracket takes at most about twice bisection's.
+constexpr int kMaxThresholdTrials = 400;
 constexpr double kFloat32ToleranceUlps = 16.0;
 
 std::size_t sz(std::int64_t v) { return static_cast<std::size_t>(v); }
@@ -131,7 +134,8 @@ struct Retriever::Workspace {
     if constexpr (std::is_same_v<Real, float>) return f32;
     else return f64;
   }
-  std::vector<double> row_max, lo, hi, mid;
+  std::vector<double> row_max, trial, threshold;
+  std::vector<kernels::ThresholdBracket> brackets;  // entmax: one per row
   std::vector<double> candidates;
   std::vector<std::int64_t> candidate_ends, limbs;
   std::vector<Fixed> sums, updates, masses;
@@ -296,48 +300,114 @@ void softmax_weights(const Real* z, Real* w, std::int64_t rows, std::int64_t ld,
 }
 
 // Scores u = z − max above −1/(α−1), the only ones that can weigh, grouped by memory block.
-// The threshold's bisection runs in double on them, whatever the precision of the scores.
+// The threshold's search runs in double on them, whatever the precision of the scores. Few
+// scores are candidates: a vectorised test of each run of kCandidateRun scores skips the runs
+// without one, and only the others are compacted one by one.
+constexpr std::int64_t kCandidateRun = 32;
+
 template <class Real>
-void gather_candidates(const Real* z, std::int64_t rows, const Blocks& blocks, const double* row_max, double am1,
-                       double* candidates, std::int64_t* ends) {
+HOPCAP_SCAN_CLONES void gather_candidates(const Real* z, std::int64_t rows, const Blocks& blocks,
+                                          const double* row_max, double am1, double* candidates, std::int64_t* ends) {
   const std::int64_t nb = blocks.count();
+  const double reach = -1.0 / am1;
   for (std::int64_t i = 0; i < rows; ++i) {
     const Real* zi = z + i * blocks.local;
+    const double top = row_max[i];
     double* ci = candidates + i * blocks.local;
     std::int64_t count = 0;
     for (std::int64_t b = 0; b < nb; ++b) {
       const std::int64_t end = std::min(blocks.local, (b + 1) * blocks.block);
-      for (std::int64_t j = b * blocks.block; j < end; ++j) {
-        const double u = static_cast<double>(zi[j]) - row_max[i];
-        if (u > -1.0 / am1) ci[count++] = u;
+      for (std::int64_t j0 = b * blocks.block; j0 < end; j0 += kCandidateRun) {
+        const std::int64_t j1 = std::min(end, j0 + kCandidateRun);
+        int any = 0;
+#pragma omp simd reduction(| : any)
+        for (std::int64_t j = j0; j < j1; ++j) any |= static_cast<double>(zi[j]) - top > reach ? 1 : 0;
+        if (any == 0) continue;
+        for (std::int64_t j = j0; j < j1; ++j) {
+          const double u = static_cast<double>(zi[j]) - top;
+          if (u > reach) ci[count++] = u;
+        }
       }
       ends[i * nb + b] = count;
     }
   }
 }
 
-// Σ_μ w_μ(t) of one row: per block in double, then exactly.
-Fixed row_mass(const double* candidates, const std::int64_t* ends, std::int64_t nb, double am1, double t,
-               const Scale& scale) {
+// Σ weight(c_k − t) over one block's candidates in eight interleaved lanes, added in a fixed
+// order at the end: the order is the source's, not the vector width of the CPU's clone, so
+// every machine and process sums a block alike.
+template <class Weight>
+double block_mass(const double* c, std::int64_t n, double t, Weight weight) {
+  double lane[8] = {};
+  std::int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    for (int l = 0; l < 8; ++l) lane[l] += weight(c[k + l] - t);
+  }
+  for (int l = 0; k < n; ++k, ++l) lane[l] += weight(c[k] - t);
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+// Σ_μ w_μ(t) of one row: per block in double, then exactly. Non-increasing in t: each weight,
+// each rounded addition and the conversion to fixed point are.
+template <class Weight>
+Fixed row_mass_of(const double* candidates, const std::int64_t* ends, std::int64_t nb, double t, const Scale& scale,
+                  Weight weight) {
   Fixed mass = 0;
   std::int64_t begin = 0;
   for (std::int64_t b = 0; b < nb; ++b) {
-    double s = 0.0;
-    for (std::int64_t k = begin; k < ends[b]; ++k) s += entmax_weight(am1, candidates[k] - t);
-    if (ends[b] > begin) mass += kernels::fixed::to_fixed(s, scale);
+    if (ends[b] > begin) mass += kernels::fixed::to_fixed(block_mass(candidates + begin, ends[b] - begin, t, weight), scale);
     begin = ends[b];
   }
   return mass;
 }
 
-// Weights in double from the (double) threshold, stored in Real.
+Fixed row_mass(const double* candidates, const std::int64_t* ends, std::int64_t nb, double am1, double t,
+               const Scale& scale) {
+  if (am1 == 1.0) return row_mass_of(candidates, ends, nb, t, scale, [](double u) { return u > 0.0 ? u : 0.0; });
+  if (am1 == 0.5) {
+    return row_mass_of(candidates, ends, nb, t, scale, [](double u) {
+      const double v = u > 0.0 ? u : 0.0;
+      return 0.25 * v * v;
+    });
+  }
+  return row_mass_of(candidates, ends, nb, t, scale, [am1](double u) { return entmax_weight(am1, u); });
+}
+
+// g = mass^(α−1) − 1 of a trial, for the threshold bracket's interpolation only (its side is
+// decided by the exact mass).
+double mass_excess(const Fixed& mass, double am1, const Scale& inverse) {
+  const double m = kernels::fixed::to_double(mass, inverse);
+  if (am1 == 1.0) return m - 1.0;
+  if (am1 == 0.5) return std::sqrt(m) - 1.0;
+  return std::pow(m, am1) - 1.0;
+}
+
+// Weights in double from the (double) threshold, stored in Real; sparsemax and 1.5-entmax
+// branch-free (the same values as entmax_weight), so the loop vectorises.
 template <class Real>
-void entmax_weights(const Real* z, Real* w, std::int64_t rows, std::int64_t ld, const double* row_max,
-                    const double* threshold, double am1) {
+HOPCAP_SCAN_CLONES void entmax_weights(const Real* z, Real* w, std::int64_t rows, std::int64_t ld,
+                                       const double* row_max, const double* threshold, double am1) {
   for (std::int64_t i = 0; i < rows; ++i) {
-    for (std::int64_t j = 0; j < ld; ++j) {
-      w[i * ld + j] =
-          static_cast<Real>(entmax_weight(am1, (static_cast<double>(z[i * ld + j]) - row_max[i]) - threshold[i]));
+    const double top = row_max[i], t = threshold[i];
+    const Real* zi = z + i * ld;
+    Real* wi = w + i * ld;
+    if (am1 == 1.0) {
+#pragma omp simd
+      for (std::int64_t j = 0; j < ld; ++j) {
+        const double u = (static_cast<double>(zi[j]) - top) - t;
+        wi[j] = static_cast<Real>(u > 0.0 ? u : 0.0);
+      }
+    } else if (am1 == 0.5) {
+#pragma omp simd
+      for (std::int64_t j = 0; j < ld; ++j) {
+        const double u = (static_cast<double>(zi[j]) - top) - t;
+        const double v = u > 0.0 ? u : 0.0;
+        wi[j] = static_cast<Real>(0.25 * v * v);
+      }
+    } else {
+      for (std::int64_t j = 0; j < ld; ++j) {
+        wi[j] = static_cast<Real>(entmax_weight(am1, (static_cast<double>(zi[j]) - top) - t));
+      }
     }
   }
 }
@@ -391,13 +461,6 @@ void reduce_fixed(const kernels::RowPartition& partition, std::span<Fixed> value
   kernels::fixed::to_limbs(values, view);
   partition.sum_integers(view);
   kernels::fixed::from_limbs(view, values);
-}
-
-// The bisection of one row's threshold t ∈ [−1/(α−1), 0]: mass(t) ≥ 1 keeps t as lo. Stops
-// when the bracket holds adjacent doubles (the step sequence depends on the row alone).
-bool bisection_moving(double lo, double hi, double& mid) {
-  mid = 0.5 * (lo + hi);
-  return mid > lo && mid < hi;
 }
 
 }  // namespace
@@ -481,13 +544,14 @@ void Retriever::fused_update(const double* x, std::int64_t n, double* next, Work
         } else {
           gather_candidates(z, rows, blocks, row_max, am1, t.candidates.data(), t.candidate_ends.data());
           for (std::int64_t i = 0; i < rows; ++i) {
-            double lo = -1.0 / am1, hi = 0.0, mid = 0.0;
-            for (int step = 0; step < kMaxBisectionSteps && bisection_moving(lo, hi, mid); ++step) {
+            kernels::ThresholdBracket bracket(-1.0 / am1, 0.0, -1.0);  // mass(0) = 0
+            double trial = 0.0;
+            for (int step = 0; step < kMaxThresholdTrials && bracket.next(trial); ++step) {
               const Fixed mass = row_mass(t.candidates.data() + i * local, t.candidate_ends.data() + i * nb, nb, am1,
-                                          mid, sum_scale);
-              (mass >= one ? lo : hi) = mid;
+                                          trial, sum_scale);
+              bracket.update(trial, mass >= one, mass_excess(mass, am1, sum_scale.inverse()));
             }
-            threshold[i] = lo;
+            threshold[i] = bracket.lo();
           }
           entmax_weights(z, z, rows, local, row_max, threshold, am1);
         }
@@ -546,30 +610,33 @@ void Retriever::general_update(const double* x, std::int64_t n, double* next, Wo
       gather_candidates(z + first * local, std::min(panel, n - first), blocks, row_max + first, am1,
                         ws.candidates.data() + first * local, ws.candidate_ends.data() + first * nb);
     });
-    std::fill_n(ws.lo.begin(), n, -1.0 / am1);
-    std::fill_n(ws.hi.begin(), n, 0.0);
-    for (int step = 0; step < kMaxBisectionSteps; ++step) {
+    ws.brackets.assign(sz(n), kernels::ThresholdBracket(-1.0 / am1, 0.0, -1.0));  // capacity reserved: no allocation
+    for (int step = 0; step < kMaxThresholdTrials; ++step) {
       bool any = false;
       for (std::int64_t i = 0; i < n; ++i) {
-        ws.moving[sz(i)] = bisection_moving(ws.lo[sz(i)], ws.hi[sz(i)], ws.mid[sz(i)]) ? 1 : 0;
+        ws.moving[sz(i)] = ws.brackets[sz(i)].next(ws.trial[sz(i)]) ? 1 : 0;
         any = any || ws.moving[sz(i)] != 0;
       }
       if (!any) break;  // the same on every process: the brackets are
 #pragma omp parallel for schedule(static) if (kernels::worth_a_team(static_cast<double>(n) * static_cast<double>(local)))
       for (std::int64_t i = 0; i < n; ++i) {
         ws.masses[sz(i)] = ws.moving[sz(i)] ? row_mass(ws.candidates.data() + i * local, ws.candidate_ends.data() + i * nb,
-                                                       nb, am1, ws.mid[sz(i)], sum_scale)
+                                                       nb, am1, ws.trial[sz(i)], sum_scale)
                                             : Fixed{0};
       }
       reduce_fixed(partition_, std::span<Fixed>(ws.masses.data(), sz(n)), ws.limbs);
       for (std::int64_t i = 0; i < n; ++i) {
-        if (ws.moving[sz(i)]) (ws.masses[sz(i)] >= one ? ws.lo[sz(i)] : ws.hi[sz(i)]) = ws.mid[sz(i)];
+        if (ws.moving[sz(i)]) {
+          ws.brackets[sz(i)].update(ws.trial[sz(i)], ws.masses[sz(i)] >= one,
+                                    mass_excess(ws.masses[sz(i)], am1, sum_scale.inverse()));
+        }
       }
     }
+    for (std::int64_t i = 0; i < n; ++i) ws.threshold[sz(i)] = ws.brackets[sz(i)].lo();
     kernels::parallel_panels(0, panels, work, scratch, [&](std::int64_t c, Workspace::Thread&) {
       const std::int64_t first = c * panel;
       entmax_weights(z + first * local, w + first * local, std::min(panel, n - first), local, row_max + first,
-                     ws.lo.data() + first, am1);
+                     ws.threshold.data() + first, am1);
     });
   }
   std::fill_n(ws.sums.begin(), n, Fixed{0});
@@ -649,9 +716,10 @@ void Retriever::reserve_general(Workspace& ws, std::int64_t n, bool keep_scores,
   if (settings_.separation.kind != SeparationKind::softmax) {
     if (ws.candidates.size() < scores) ws.candidates.resize(scores);
     if (ws.candidate_ends.size() < sz(n * nb)) ws.candidate_ends.resize(sz(n * nb));
-    for (auto* v : {&ws.lo, &ws.hi, &ws.mid}) {
+    for (auto* v : {&ws.trial, &ws.threshold}) {
       if (v->size() < sz(n)) v->resize(sz(n));
     }
+    ws.brackets.reserve(sz(n));
     if (ws.masses.size() < sz(n)) ws.masses.resize(sz(n));
     if (ws.moving.size() < sz(n)) ws.moving.resize(sz(n));
   }
