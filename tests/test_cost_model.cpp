@@ -10,6 +10,7 @@
 
 #include "hopcap/sweep/config.hpp"
 #include "hopcap/sweep/cost_model.hpp"
+#include "hopcap/sweep/execute.hpp"
 #include "hopcap/sweep/plan.hpp"
 #include "hopcap/memories.hpp"
 #include "hopcap/uhop.hpp"
@@ -60,13 +61,80 @@ TEST(CostModelFlops, KhmRetrievalFeaturesAndUhopSteps) {
   EXPECT_DOUBLE_EQ(f.retrieval, 80.0 * 448.0);
   // Gram M²·d, features 2·M·D·d, their Gram M²·D.
   EXPECT_DOUBLE_EQ(f.metrics, 2048.0 + 1024.0 + 1024.0);
-  // 20 steps · (4·M²·D + 4·M·D·d).
+  // 20 steps · (4·M²·D + 4·M·D·d): M ≤ 64 is one diagonal tile, its Gram GEMM and one
+  // gradient GEMM.
   EXPECT_DOUBLE_EQ(f.uhop_steps, 20.0);
   EXPECT_DOUBLE_EQ(f.uhop, 20.0 * (4096.0 + 2048.0));
   config.uhop.batch = 8;  // per step over the mini-batch
   EXPECT_DOUBLE_EQ(phase_flops(config, c, 5.0).uhop, 20.0 * (4.0 * 64.0 * 4.0 + 4.0 * 8.0 * 4.0 * 8.0));
   // A random map trains nothing.
   EXPECT_DOUBLE_EQ(phase_flops(config, point(8, 16, 4, "khm_random"), 5.0).uhop, 0.0);
+}
+
+// The U-Hop+ step as the kernel tiles it (blocks of M/8 rows, 64 to 256; tiles {a, b}, a ≤ b,
+// each formed once): features 2·M·d·D, Gram tiles D·(M² + Σ_a r_a²), the tiles' gradient
+// GEMMs 2·M²·D (as coded, one end: D·(M² + Σ_a r_a²)), per_memory's tiles not kept formed
+// again, ∂L/∂W 2·M·D·d.
+TEST(CostModelFlops, UhopStepsCountTheTilesTheKernelForms) {
+  SweepConfig config;
+  config.uhop.iterations = 3;
+  const double d = 16, dphi = 8;
+  const auto closed_form = [&](double m, double squares, double ends, double again) {
+    return 2 * m * d * dphi + dphi * (m * m + squares) + ends + 2 * dphi * again + 2 * m * dphi * d;
+  };
+  // M = 1000: 8 blocks of 125.
+  const Configuration even = point(16, 1000, 8, "khm_uhop");
+  const double even_squares = 8.0 * 125 * 125;
+  const double pairwise = closed_form(1000, even_squares, 2 * dphi * 1000 * 1000, 0);
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, even), pairwise);
+  EXPECT_DOUBLE_EQ(phase_flops(config, even, 1.0).uhop, 3.0 * pairwise);
+  // M = 1030: 7 blocks of 129 and one of 127.
+  const Configuration uneven = point(16, 1030, 8, "khm_uhop");
+  const double uneven_squares = 7.0 * 129 * 129 + 127.0 * 127;
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, uneven), closed_form(1030, uneven_squares, 2 * dphi * 1030 * 1030, 0));
+  config.uhop.loss = "as_coded";
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, uneven),
+                   closed_form(1030, uneven_squares, dphi * (1030.0 * 1030 + uneven_squares), 0));
+  // per_memory keeps all 36 tiles of M = 1030 (3·2^20 entries): the same GEMMs as pairwise.
+  config.uhop.loss = "per_memory";
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, uneven), closed_form(1030, uneven_squares, 2 * dphi * 1030 * 1030, 0));
+  // M = 4096: 16 blocks of 256, 136 tiles; 3·2^20 / 256² = 48 kept, the other 88 formed again.
+  const Configuration large = point(16, 4096, 8, "khm_uhop");
+  const double large_squares = 16.0 * 256 * 256;
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, large),
+                   closed_form(4096, large_squares, 2 * dphi * 4096 * 4096, 88.0 * 256 * 256));
+  EXPECT_DOUBLE_EQ(kernels::uhop_work(4096, 16, 8, uhop_step_options(config), true).exponentials,
+                   0.5 * (4096.0 * 4096 + large_squares) + 88.0 * 256 * 256);
+  // The precision changes the arithmetic, not the GEMMs counted.
+  config.uhop.precision = "float32";
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, large),
+                   closed_form(4096, large_squares, 2 * dphi * 4096 * 4096, 88.0 * 256 * 256));
+  // A mini-batch of 1000 is the even case's step.
+  config.uhop.loss = "pairwise";
+  config.uhop.batch = 1000;
+  EXPECT_DOUBLE_EQ(uhop_step_flops(config, large), pairwise);
+}
+
+// The options the U-Hop+ rate is measured with are the sweep's: its loss kind, τ and precision.
+TEST(CostModelRates, UhopStepOptionsAreTheSweepsLossAndPrecision) {
+  SweepConfig config;
+  EXPECT_EQ(uhop_step_options(config).kind, UhopLossKind::pairwise);
+  EXPECT_EQ(uhop_step_options(config).precision, Precision::float64);
+  config.uhop.loss = "per_memory";
+  config.uhop.tau = 0.25;
+  config.uhop.precision = "float32";
+  const UhopLossOptions options = uhop_step_options(config);
+  EXPECT_EQ(options.kind, UhopLossKind::per_memory);
+  EXPECT_DOUBLE_EQ(options.tau, 0.25);
+  EXPECT_EQ(options.precision, Precision::float32);
+  EXPECT_EQ(options.panel_rows, 0);
+  // The rate's key: the step's memories (capped), d and D_Φ; none for the other models.
+  EXPECT_EQ(uhop_shape_key(config, point(16, 64, 8, "khm_uhop")), "B=64 d=16 Dphi=8");
+  EXPECT_EQ(uhop_shape_key(config, point(16, 4 * kUhopRateMaxMemories, 8, "khm_uhop")),
+            uhop_shape_key(config, point(16, 2 * kUhopRateMaxMemories, 8, "khm_uhop")));
+  config.uhop.batch = 32;
+  EXPECT_EQ(uhop_shape_key(config, point(16, 64, 8, "khm_uhop")), "B=32 d=16 Dphi=8");
+  EXPECT_EQ(uhop_shape_key(config, point(16, 64, 8, "khm_random")), "");
 }
 
 TEST(CostModelFlops, CapacitySearchCountsFourProbesAtMmaxPerReplica) {
@@ -147,8 +215,50 @@ TEST(CostModelTime, ConfigurationSecondsFromRatesAndFixedCosts) {
   sparse.separation = Separation::parse("entmax15");
   sparse.sep = sparse.separation.name();
   engine.steps[retrieval_probe_key(sparse)] = 5.0;
+  // Its retrieval, not the U-Hop+ steps (with no U-Hop+ rate measured: gflops_per_rank).
   EXPECT_DOUBLE_EQ(configuration_seconds(config, sparse, 1, engine),
-                   0.01 + 10.0 * 1e-4 + (retrieval + uhop) / 1e9 + metrics / 4e9);
+                   0.01 + 10.0 * 1e-4 + retrieval / 1e9 + uhop / 2e9 + metrics / 4e9);
+}
+
+TEST(CostModelTime, UhopStepsTakeTheRateMeasuredAtTheirShape) {
+  SweepConfig config;
+  config.metrics = MetricsMode::exact;
+  config.uhop.iterations = 10;
+  EngineCalibration engine = hand_calibration();
+  const Configuration c = point(8, 16, 4, "khm_uhop");
+  engine.steps[retrieval_probe_key(c)] = 5.0;
+  const double retrieval = 96.0 * 448.0, uhop = 10.0 * 6144.0, metrics = 4096.0;
+  // Measured at c's shape: the steps at 0.5 GFLOP/s, the retrieval at its own 2.
+  engine.uhop_gflops[uhop_shape_key(config, c)] = 0.5;
+  engine.uhop_gflops["B=1024 d=8 Dphi=4"] = 4.0;
+  EXPECT_DOUBLE_EQ(uhop_gflops(config, c, engine), 0.5);
+  EXPECT_DOUBLE_EQ(configuration_seconds(config, c, 1, engine),
+                   0.01 + 10.0 * 1e-4 + retrieval / 2e9 + uhop / 0.5e9 + metrics / 4e9);
+  // A group of 4 shares them.
+  EXPECT_DOUBLE_EQ(configuration_seconds(config, c, 4, engine),
+                   0.01 + 10.0 * 1e-4 + retrieval / 8e9 + uhop / 2e9 + metrics / 16e9);
+  // A shape not measured takes the slowest measured.
+  engine.uhop_gflops.erase(uhop_shape_key(config, c));
+  engine.uhop_gflops["B=512 d=8 Dphi=4"] = 0.25;
+  EXPECT_DOUBLE_EQ(configuration_seconds(config, c, 1, engine),
+                   0.01 + 10.0 * 1e-4 + retrieval / 2e9 + uhop / 0.25e9 + metrics / 4e9);
+  // The dry run names the precision of both rates.
+  engine.retrieval_precision = Precision::float32;
+  engine.uhop_precision = Precision::float32;
+  config.d = {8};
+  config.m = {16};
+  config.dphi = {4};
+  config.model = {Model::khm_uhop};
+  config.uhop.method = "paper";
+  DryRunFacts facts;
+  facts.engine = engine;
+  std::ostringstream out;
+  print_dry_run(out, config, make_plan(config), facts);
+  EXPECT_NE(out.str().find("GFLOP/s per rank in float32"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("U-Hop+ steps (uhop.loss = \"pairwise\", float32), GFLOP/s per rank by shape: 4 "
+                           "(B=1024 d=8 Dphi=4) 0.25 (B=512 d=8 Dphi=4)"),
+            std::string::npos)
+      << out.str();
 }
 
 TEST(CostModelTime, FixedCostsAndOversubscriptionEnterTheWallTimeLinearly) {

@@ -230,8 +230,9 @@ UhopLossValue tiled_loss(const Matrix& x, const RowPartition& partition, const F
   const double tau = options.tau;
   const UhopLossKind kind = options.kind;
   const bool want_grad = grad_weight != nullptr || grad_bias != nullptr;
-  const std::int64_t block = block_rows_for(m, options.panel_rows);
-  const std::int64_t blocks = (m + block - 1) / block;
+  const UhopTiling tiling = uhop_tiling(m, options, want_grad);
+  const std::int64_t block = tiling.block_rows;
+  const std::int64_t blocks = tiling.blocks;
   // The blocks of this process: those whose first row it holds (none for an empty part).
   const bool one_part = partition.parts() <= 1;
   require(!one_part || x.rows == m, "row partition out of range");
@@ -360,9 +361,7 @@ UhopLossValue tiled_loss(const Matrix& x, const RowPartition& partition, const F
   // per_memory keeps the first pass's tiles (its exponentials where one shift serves the
   // tile, else z itself) for the gradient pass, as many of the first tiles as the budget
   // holds; the gradient pass forms the others again.
-  const std::int64_t kept_budget = options.kept_entries < 0 ? kKeptEntries : options.kept_entries;
-  const std::int64_t kept_tiles =
-      per_memory && want_grad ? std::min(schedule.tiles(), kept_budget / std::max<std::int64_t>(1, block * block)) : 0;
+  const std::int64_t kept_tiles = tiling.kept_tiles;
   const auto is_kept = [kept_tiles](std::int64_t id) { return id < kept_tiles; };
   std::unique_ptr<Real[]> kept;  // uninitialised: a process touches only its own tiles
   std::vector<double> kept_top(static_cast<std::size_t>(kept_tiles), kNegInf);
@@ -744,6 +743,51 @@ UhopLossValue tiled_loss(const Matrix& x, const RowPartition& partition, const F
 }
 
 }  // namespace
+
+UhopTiling uhop_tiling(std::int64_t m, const UhopLossOptions& options, bool gradient) {
+  UhopTiling t;
+  if (m <= 0) return t;
+  t.block_rows = block_rows_for(m, options.panel_rows);
+  t.blocks = (m + t.block_rows - 1) / t.block_rows;
+  t.tiles = t.blocks * (t.blocks + 1) / 2;
+  if (options.kind == UhopLossKind::per_memory && gradient) {
+    const std::int64_t budget = options.kept_entries < 0 ? kKeptEntries : options.kept_entries;
+    t.kept_tiles = std::min(t.tiles, budget / std::max<std::int64_t>(1, t.block_rows * t.block_rows));
+  }
+  return t;
+}
+
+UhopWork uhop_work(std::int64_t m, std::int64_t d, std::int64_t dphi, const UhopLossOptions& options, bool gradient) {
+  UhopWork w;
+  if (m <= 0) return w;
+  const UhopTiling t = uhop_tiling(m, options, gradient);
+  const auto rows = [&](std::int64_t b) { return static_cast<double>(std::min(t.block_rows, m - b * t.block_rows)); };
+  const double md = static_cast<double>(m), dd = static_cast<double>(d), dp = static_cast<double>(dphi);
+  // Σ_tiles r_a·r_b over the triangle, diagonal included: (M² + Σ_a r_a²)/2.
+  double squares = 0.0;
+  for (std::int64_t b = 0; b < t.blocks; ++b) squares += rows(b) * rows(b);
+  const double triangle = 0.5 * (md * md + squares);
+  // The tiles per_memory forms again: all but the first kept_tiles in round order.
+  double formed_again = 0.0;
+  if (t.kept_tiles < t.tiles && options.kind == UhopLossKind::per_memory && gradient) {
+    const TileRounds schedule(t.blocks);
+    double kept = 0.0;
+    for (std::int64_t id = 0; id < t.kept_tiles; ++id) {
+      const auto [round, k] = schedule.round_of(id);
+      const BlockTile tile = schedule.tile(round, k);
+      kept += rows(tile.first) * rows(tile.second);
+    }
+    formed_again = triangle - kept;
+  }
+  w.gemm_flops = 2.0 * md * dd * dp + 2.0 * dp * triangle;
+  w.exponentials = triangle;
+  if (gradient) {
+    const double ends = options.kind == UhopLossKind::as_coded ? triangle : md * md;
+    w.gemm_flops += 2.0 * dp * ends + 2.0 * dp * formed_again + 2.0 * md * dp * dd;
+    w.exponentials += formed_again;
+  }
+  return w;
+}
 
 UhopLossValue uhop_loss(const Matrix& x, const FeatureMap& map, const UhopLossOptions& options,
                         Matrix* grad_weight, std::vector<double>* grad_bias) {

@@ -219,18 +219,43 @@ std::string search_shape_key(const SweepConfig& config, const Configuration& c) 
   return key.str();
 }
 
-double measure_search_gflops(std::int64_t m, std::int64_t rank, std::int64_t feature_dim) {
-  const Matrix points = generate_memories(Distribution::sphere, rank, m, 1, 0);
-  const FeatureMap map = initial_uhop_map(UhopInit::gaussian, feature_dim, rank, false, 1, 0);
+namespace {
+
+// The search's loss evaluations: pairwise, float64 always (uhop_search.cpp).
+const UhopLossOptions kSearchLoss{UhopLossKind::pairwise, 0.01, 0};
+
+// GFLOP/s (kernels::uhop_work's count) of the loss and ∂L/∂W with these options on m sphere
+// points of dimension d mapped to feature_dim, the best of `evaluations`, the first of which
+// also pays for first touch.
+double measure_loss_gflops(const UhopLossOptions& options, std::int64_t m, std::int64_t d, std::int64_t feature_dim,
+                           int evaluations) {
+  const Matrix points = generate_memories(Distribution::sphere, d, m, 1, 0);
+  const FeatureMap map = initial_uhop_map(UhopInit::gaussian, feature_dim, d, false, 1, 0);
   Matrix grad;
   double best = 1e300;
-  for (int k = 0; k < 6; ++k) {  // the first also pays for first touch
+  for (int k = 0; k < evaluations; ++k) {
     const auto start = std::chrono::steady_clock::now();
-    (void)kernels::uhop_loss(points, map, {UhopLossKind::pairwise, 0.01, 0}, &grad, nullptr);
+    (void)kernels::uhop_loss(points, map, options, &grad, nullptr);
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  const double mm = static_cast<double>(m), r = static_cast<double>(rank), dphi = static_cast<double>(feature_dim);
-  return (4.0 * mm * mm * dphi + 4.0 * mm * r * dphi) / std::max(best, 1e-9) / 1e9;
+  return kernels::uhop_work(m, d, feature_dim, options, true).gemm_flops / std::max(best, 1e-9) / 1e9;
+}
+
+}  // namespace
+
+double measure_search_gflops(std::int64_t m, std::int64_t rank, std::int64_t feature_dim) {
+  return measure_loss_gflops(kSearchLoss, m, rank, feature_dim, 6);
+}
+
+std::string uhop_shape_key(const SweepConfig& config, const Configuration& c) {
+  if (c.kind != Model::khm_uhop) return "";
+  std::ostringstream key;
+  key << "B=" << std::min(uhop_step_memories(config, c), kUhopRateMaxMemories) << " d=" << c.d << " Dphi=" << c.dphi;
+  return key.str();
+}
+
+double measure_uhop_gflops(const SweepConfig& config, std::int64_t m, std::int64_t d, std::int64_t feature_dim) {
+  return measure_loss_gflops(uhop_step_options(config), m, d, feature_dim, 4);
 }
 
 double expected_search_evaluations(const SweepConfig& config, const Configuration& c, const SearchProbes& probes) {
@@ -253,8 +278,7 @@ double expected_search_evaluations(const SweepConfig& config, const Configuratio
 }
 
 double search_evaluation_flops(const SweepConfig& config, const Configuration& c) {
-  const double m = static_cast<double>(c.m), dphi = static_cast<double>(c.dphi);
-  return 4.0 * m * m * dphi + 4.0 * m * search_rank(config, c) * dphi;
+  return kernels::uhop_work(c.m, static_cast<std::int64_t>(search_rank(config, c)), c.dphi, kSearchLoss, true).gemm_flops;
 }
 
 PhaseFlops phase_flops(const SweepConfig& config, const Configuration& configuration, double retrieval_steps,
@@ -269,9 +293,8 @@ PhaseFlops phase_flops(const SweepConfig& config, const Configuration& configura
   f.retrieval = queries * retrieval_steps * per_step;
   f.retrieval_with_outcomes = queries * (retrieval_steps + 1.0) * per_step;
   if (c.kind == Model::khm_uhop) {
-    const double b = static_cast<double>(config.uhop.batch > 0 ? std::min(config.uhop.batch, c.m) : c.m);
     f.uhop_steps = static_cast<double>(config.uhop.iterations) * static_cast<double>(config.uhop.restarts);
-    f.uhop = probes * f.uhop_steps * (4.0 * b * b * dphi + 4.0 * b * dphi * d);
+    f.uhop = probes * f.uhop_steps * uhop_step_flops(config, c);
     f.uhop_steps *= probes;
     f.search_evaluations = probes * search_evaluations;
     f.search = f.search_evaluations * search_evaluation_flops(config, c);
@@ -286,6 +309,15 @@ double oversubscription(int ranks_per_node, int threads_per_rank, int cores_per_
   return std::max(1.0, wanted / static_cast<double>(cores_per_node));
 }
 
+double uhop_gflops(const SweepConfig& config, const Configuration& c, const EngineCalibration& engine) {
+  if (engine.uhop_gflops.empty()) return engine.gflops_per_rank;
+  const auto measured = engine.uhop_gflops.find(uhop_shape_key(config, sized_for_cost(config, c)));
+  if (measured != engine.uhop_gflops.end()) return measured->second;
+  double slowest = 1e300;
+  for (const auto& [shape, rate] : engine.uhop_gflops) slowest = std::min(slowest, rate);
+  return slowest;
+}
+
 double configuration_seconds(const SweepConfig& config, const Configuration& c, std::int64_t group_size,
                              const EngineCalibration& engine) {
   const PhaseFlops f = phase_flops(config, c, expected_retrieval_steps(config, c, engine.steps),
@@ -294,9 +326,11 @@ double configuration_seconds(const SweepConfig& config, const Configuration& c, 
   const auto measured = engine.gflops_by_separation.find(c.sep);
   const double gflops = measured == engine.gflops_by_separation.end() ? engine.gflops_per_rank : measured->second;
   const double rate = gflops * 1e9 * g, metrics_rate = engine.metrics_gflops_per_rank * 1e9 * g;
+  const double uhop_rate = uhop_gflops(config, c, engine) * 1e9 * g;
   return engine.seconds_per_configuration * probes_per_configuration(config) +
-         engine.seconds_per_uhop_step * f.uhop_steps + (rate > 0 ? (f.retrieval_with_outcomes + f.uhop) / rate : 0.0) +
-         (metrics_rate > 0 ? f.metrics / metrics_rate : 0.0) + search_seconds(config, c, engine);
+         engine.seconds_per_uhop_step * f.uhop_steps + (rate > 0 ? f.retrieval_with_outcomes / rate : 0.0) +
+         (uhop_rate > 0 ? f.uhop / uhop_rate : 0.0) + (metrics_rate > 0 ? f.metrics / metrics_rate : 0.0) +
+         search_seconds(config, c, engine);
 }
 
 double search_seconds(const SweepConfig& config, const Configuration& c, const EngineCalibration& engine) {
@@ -404,6 +438,31 @@ void calibrate_steps(const SweepConfig& config, const Plan& plan, EngineCalibrat
   }
 }
 
+// The rate of the loss kernel with the sweep's U-Hop+ step options (loss kind, precision) at
+// the shapes of its khm_uhop configurations, largest first, no new shape after
+// kUhopRateProbeSeconds (those left take the slowest rate measured).
+void calibrate_uhop(const SweepConfig& config, const Plan& plan, EngineCalibration& calibration) {
+  calibration.uhop_precision = uhop_step_options(config).precision;
+  std::vector<Configuration> trained;
+  for (const Configuration& c : plan.work) {
+    if (c.kind == Model::khm_uhop) trained.push_back(sized_for_cost(config, c));
+  }
+  std::stable_sort(trained.begin(), trained.end(), [&](const Configuration& a, const Configuration& b) {
+    return uhop_step_flops(config, a) > uhop_step_flops(config, b);
+  });
+  const auto start = Clock::now();
+  for (const Configuration& c : trained) {
+    const std::string key = uhop_shape_key(config, c);
+    if (calibration.uhop_gflops.count(key) != 0) continue;
+    if (!calibration.uhop_gflops.empty() && seconds_since(start) > kUhopRateProbeSeconds) {
+      ++calibration.unprobed_uhop_shapes;
+      continue;
+    }
+    calibration.uhop_gflops[key] =
+        measure_uhop_gflops(config, std::min(uhop_step_memories(config, c), kUhopRateMaxMemories), c.d, c.dphi);
+  }
+}
+
 // The pairwise loss kernel's rate, then the evaluations of the sweep's refine or search
 // settings in plan order, no new probe after kSearchProbeSeconds.
 void calibrate_search(const SweepConfig& config, const Plan& plan, EngineCalibration& calibration) {
@@ -496,6 +555,7 @@ EngineCalibration calibrate_engine(const SweepConfig& config, const Plan& plan) 
     calibration.gflops_by_separation[sep.name()] = flops / std::max(big - calibration.seconds_per_configuration, 1e-6) / 1e9;
   }
   calibration.gflops_per_rank = calibration.gflops_by_separation.at(config.sep.front().name());
+  calibration.retrieval_precision = retrieval_settings(probe, configuration(1024, 32)).precision;
   // Separation metrics: M²·d flops of the exact report of 2048 memories in d = 32, the
   // faster of two runs (the estimate's tiles do the same work per Gram entry).
   const Matrix memories = generate_memories(Distribution::sphere, 32, 2048, 1, 0);
@@ -507,6 +567,7 @@ EngineCalibration calibrate_engine(const SweepConfig& config, const Plan& plan) 
   }
   calibration.metrics_gflops_per_rank = 2048.0 * 2048.0 * 32.0 / std::max(best, 1e-6) / 1e9;
   calibrate_file(config, plan, calibration);
+  calibrate_uhop(config, plan, calibration);
   calibrate_steps(config, plan, calibration);
   calibrate_search(config, plan, calibration);
   return calibration;
@@ -522,13 +583,21 @@ void print_dry_run(std::ostream& out, const SweepConfig& config, const Plan& pla
   out << std::defaultfloat << std::setprecision(3) << "hopcap run (dry run): engine measured here: "
       << "retrieval";
   for (const auto& [sep, gflops] : engine.gflops_by_separation) out << " " << gflops << " (" << sep << ")";
-  out << " GFLOP/s per rank (" << facts.threads_per_rank << " thread(s)), "
+  out << " GFLOP/s per rank in " << kPrecisionNames.name(engine.retrieval_precision) << " ("
+      << facts.threads_per_rank << " thread(s)), "
       << engine.seconds_per_configuration * 1e3 << " ms per configuration and "
       << engine.seconds_per_uhop_step * 1e6 << " us per U-Hop+ step besides their flops; separation metrics "
       << engine.metrics_gflops_per_rank << " GFLOP/s per rank (run.metrics = \"" << kMetricsModeNames.name(config.metrics)
       << "\"); file "
       << engine.seconds_per_run * 1e3 << " ms to create and close, " << engine.seconds_per_commit * 1e3
       << " ms per commit of " << config.commit_every << "\n";
+  if (!engine.uhop_gflops.empty()) {
+    out << "hopcap run (dry run): U-Hop+ steps (uhop.loss = \"" << config.uhop.loss << "\", "
+        << kPrecisionNames.name(engine.uhop_precision) << "), GFLOP/s per rank by shape:";
+    for (const auto& [shape, gflops] : engine.uhop_gflops) out << " " << gflops << " (" << shape << ")";
+    if (engine.unprobed_uhop_shapes > 0) out << "; " << engine.unprobed_uhop_shapes << " shape(s) take the slowest";
+    out << "\n";
+  }
   out << "hopcap run (dry run): retrieval steps per query: t_max = " << config.t_max
       << " for random and data queries; measured for " << engine.probed_configurations
       << " configuration(s) with targeted queries (" << engine.steps.size() << " probe(s) of at most "

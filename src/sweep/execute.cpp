@@ -142,6 +142,21 @@ RetrievalSettings retrieval_settings(const SweepConfig& config, const Configurat
   return rs;
 }
 
+UhopLossOptions uhop_step_options(const SweepConfig& config) {
+  const UhopSettings s = config.uhop.parse(0);
+  UhopLossOptions options{s.loss, s.tau, s.panel_rows};
+  options.precision = s.precision;
+  return options;
+}
+
+std::int64_t uhop_step_memories(const SweepConfig& config, const Configuration& c) {
+  return config.uhop.batch > 0 ? std::min(config.uhop.batch, c.m) : c.m;
+}
+
+double uhop_step_flops(const SweepConfig& config, const Configuration& c) {
+  return kernels::uhop_work(uhop_step_memories(config, c), c.d, c.dphi, uhop_step_options(config), true).gemm_flops;
+}
+
 std::optional<FeatureMap> starting_feature_map(const Configuration& c) {
   switch (c.kind) {
     case Model::mhm: return std::nullopt;
@@ -191,11 +206,9 @@ ConfigResult execute_configuration(const SweepConfig& config, const Configuratio
       std::int64_t steps = 0;  // over every restart
       const auto count_step = [&steps](std::int64_t, const UhopTracePoint&) { ++steps; };
       trained = train_uhop_partitioned(local_memories, partition, uhop_settings(config, c), count_step);
-      // Per step over the B memories of a step (B = M, or the mini-batch): features (B·D·d),
-      // Gram (B²·D), its gradient (B²·D) and the W gradient (B·D·d).
-      const std::int64_t per_step = config.uhop.batch > 0 ? std::min(config.uhop.batch, c.m) : c.m;
-      const double m = static_cast<double>(per_step), dphi = static_cast<double>(c.dphi), d = static_cast<double>(c.d);
-      result.flops += static_cast<double>(steps) * (4.0 * m * m * dphi + 4.0 * m * dphi * d);
+      // Per step, the GEMMs of the loss and ∂L/∂W over the step's memories as the kernel
+      // tiles them (about 3·B²·D_Φ + 4·B·D_Φ·d for pairwise).
+      result.flops += static_cast<double>(steps) * uhop_step_flops(config, c);
       map = trained->map;
     }
 

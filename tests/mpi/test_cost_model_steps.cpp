@@ -1,4 +1,4 @@
-// The cost model's retrieval step probe, on one process, measures the steps the sweep's own
+// The cost model's probes. The retrieval step probe, on one process, measures the steps the sweep's own
 // retrieval takes: with every query probed (M·queries_per_memory ≤ kStepProbeQueries) its
 // mean is the run's `iterations_mean` on a group of all the ranks, bit for bit.
 
@@ -12,6 +12,7 @@
 #include "hopcap/sweep/cost_model.hpp"
 #include "hopcap/sweep/execute.hpp"
 #include "hopcap/sweep/plan.hpp"
+#include "hopcap/kernels/retrieval.hpp"
 #include "configuration_point.hpp"
 
 namespace hopcap::sweep {
@@ -48,6 +49,40 @@ TEST(RetrievalStepProbe, RefusesQueriesWithoutTarget) {
   SweepConfig config;
   const Configuration c = test::configuration_point(4, 8, 0, 1.0, "mhm", "softmax", "random");
   EXPECT_THROW((void)measure_retrieval_steps(config, c), Error);
+}
+
+// The engine's rates are measured in the sweep's precisions: the retrieval's in
+// retrieval.precision, Algorithm 1's steps in uhop.precision, at the shape of every U-Hop+
+// configuration of the plan. One rank calibrates (as the dry run does, on rank 0).
+TEST(EngineCalibration, MeasuresInTheSweepsPrecisionsAndUhopShapes) {
+  const parallel::Group world(MPI_COMM_WORLD);
+  if (world.rank() != 0) GTEST_SKIP() << "rank 0 calibrates";
+  SweepConfig config;
+  config.d = {8};
+  config.m = {48, 96};
+  config.dphi = {4};
+  config.sep = {Separation::parse("softmax")};
+  config.query = {QueryModel::parse("angle:20")};
+  config.model = {Model::khm_uhop};
+  config.replicas = 1;
+  config.uhop.method = "paper";
+  config.uhop.iterations = 5;
+  config.metrics = MetricsMode::off;
+  for (const Precision precision : {Precision::float64, Precision::float32}) {
+    config.precision = precision;
+    config.uhop.precision = std::string(kPrecisionNames.name(precision));
+    const Plan plan = make_plan(config);
+    const EngineCalibration engine = calibrate_engine(config, plan);
+    EXPECT_EQ(engine.retrieval_precision, precision);
+    EXPECT_EQ(engine.uhop_precision, precision);
+    ASSERT_EQ(engine.uhop_gflops.size(), 2u);
+    for (const Configuration& c : plan.work) {
+      const auto rate = engine.uhop_gflops.find(uhop_shape_key(config, c));
+      ASSERT_NE(rate, engine.uhop_gflops.end()) << uhop_shape_key(config, c);
+      EXPECT_GT(rate->second, 0.0);
+      EXPECT_DOUBLE_EQ(uhop_gflops(config, c, engine), rate->second);
+    }
+  }
 }
 
 }  // namespace

@@ -55,6 +55,13 @@ with h5py.File(sys.argv[1], "r") as f:
     assert 0 < phases <= mean["compute_seconds"] <= mean["wall_seconds"], mean
     ok = f["status"][...] == 1
     models = [m.decode() if isinstance(m, bytes) else m for m in f["model"][...]]
+    def uhop_step(m, d, dphi):
+        # The pairwise loss kernel's GEMMs (tiny.toml's loss): blocks of M/8 rows, 64 to 256,
+        # each tile of the Gram triangle formed once (D·(M² + Σ r²)), its gradient GEMMs
+        # (2·M²·D), the features and ∂L/∂W (2·M·D·d each).
+        block = min(m, min(max((m + 7) // 8, 64), 256))
+        rows = [min(block, m - b) for b in range(0, int(m), int(block))]
+        return 4 * m * d * dphi + dphi * (m * m + sum(r * r for r in rows)) + 2 * m * m * dphi
     counted = 0.0
     for ix in zip(*np.nonzero(ok)):
         d, m, dphi = (float(f[a][ix[k]]) for k, a in ((0, "d"), (1, "M"), (2, "Dphi")))
@@ -64,7 +71,7 @@ with h5py.File(sys.argv[1], "r") as f:
         steps = f["iterations_mean"][ix] * f["queries"][ix]
         counted += steps * (4 * m * d if model == "mhm" else 2 * (m * dphi + m * d + dphi * d))
         if model == "khm_uhop":
-            counted += f["uhop_iterations"][ix] * (4 * m * m * dphi + 4 * m * dphi * d)
+            counted += f["uhop_iterations"][ix] * uhop_step(m, d, dphi)
         if m >= 2:  # exact separation metrics, each pair once: raw Gram tiles, and the features' for a KHM
             counted += m * m * d + (0 if model == "mhm" else 2 * m * dphi * d + m * m * dphi)
     stored = float(f.attrs["gflops_counted"]) * 1e9

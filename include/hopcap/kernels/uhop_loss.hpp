@@ -68,6 +68,34 @@ struct UhopLossValue {
 
 namespace kernels {
 
+/// How an evaluation of M memories is tiled under these options, a function of M and the
+/// options alone: blocks of block_rows rows (the last one may be shorter), the
+/// blocks·(blocks + 1)/2 tiles {a, b}, a ≤ b, of the Gram triangle, and how many of them (the
+/// first in round order) per_memory keeps for its gradient pass (0 for the other kinds and
+/// without a gradient).
+struct UhopTiling {
+  std::int64_t block_rows = 0, blocks = 0, tiles = 0, kept_tiles = 0;
+};
+UhopTiling uhop_tiling(std::int64_t m, const UhopLossOptions& options, bool gradient);
+
+/// The work of one evaluation on M memories of dimension d with D_Φ features, as the kernel
+/// does it (with the gradient: ∂L/∂W too), in either precision:
+///   gemm_flops (2 per multiply-add): the features 2·M·d·D_Φ; the Gram tiles, each formed
+///     once, 2·D_Φ·Σ_tiles r_a·r_b = D_Φ·(M² + Σ_a r_a²) (r_a the rows of block a); with the
+///     gradient, the tiles' gradient GEMMs (pairwise and per_memory one per end, a diagonal
+///     tile one: 2·M²·D_Φ; as_coded the first end only: D_Φ·(M² + Σ_a r_a²)), per_memory's
+///     tiles not kept formed again, and ∂L/∂W = Gᵀ X, 2·M·D_Φ·d.
+///   exponentials: one per tile entry each time a tile is exponentiated (once per tile, and
+///     per_memory's tiles not kept once more), the diagonal's excluded entries included. For
+///     per_memory this counts one shift per tile, which holds for τ ≥ 1/250 (float32:
+///     τ ≥ 2/79); below, tiles wider than the shift's range take two per entry and pass.
+/// Not counted: maxima, sums, the normalisation, the optimiser.
+struct UhopWork {
+  double gemm_flops = 0.0;
+  double exponentials = 0.0;
+};
+UhopWork uhop_work(std::int64_t m, std::int64_t d, std::int64_t dphi, const UhopLossOptions& options, bool gradient);
+
 /// Loss of the features of the rows of x (M ≥ 2 memories of dimension d) under map.
 /// If grad_weight is non-null it receives ∂L/∂W (D_Φ×d); if grad_bias is non-null and the map
 /// has a bias it receives ∂L/∂b. Throws ConfigError for bad options or shapes, KernelError if

@@ -85,6 +85,16 @@ SearchProbe measure_search_evaluations(const SweepConfig& config, const Configur
 std::string search_shape_key(const SweepConfig& config, const Configuration& c);
 inline constexpr std::int64_t kSearchRateMaxMemories = 1024;
 
+/// The shape of c's U-Hop+ steps, B (M or the mini-batch, at most kUhopRateMaxMemories), d and
+/// D_Φ: the key of the loss kernel's measured rate for Algorithm 1's steps. "" but for khm_uhop.
+std::string uhop_shape_key(const SweepConfig& config, const Configuration& c);
+inline constexpr std::int64_t kUhopRateMaxMemories = 1024;
+
+/// GFLOP/s (kernels::uhop_work's GEMM flops) of one U-Hop+ step, loss and ∂L/∂W with the
+/// sweep's step options (uhop.loss, uhop.tau, uhop.precision: uhop_step_options), on m sphere
+/// memories of dimension d mapped to feature_dim, the best of a few evaluations.
+double measure_uhop_gflops(const SweepConfig& config, std::int64_t m, std::int64_t d, std::int64_t feature_dim);
+
 /// GFLOP/s of the pairwise loss and its gradient (search_evaluation_flops) on m sphere points
 /// of dimension `rank` mapped to `feature_dim`, the best of a few evaluations (its exponentials
 /// and normalisation per pair, and cache effects, make the rate depend on the shape).
@@ -97,15 +107,16 @@ double measure_search_gflops(std::int64_t m, std::int64_t rank, std::int64_t fea
 double expected_search_evaluations(const SweepConfig& config, const Configuration& c, const SearchProbes& probes);
 
 /// Flops of one loss evaluation of the search on M memories: the pairwise loss and its
-/// gradient, 4·M²·D_Φ + 4·M·r·D_Φ, r = M where the features are free points (M ≤ d + bias),
-/// else d + bias.
+/// gradient on M points of dimension r mapped to D_Φ (kernels::uhop_work: 4·M²·D_Φ + 4·M·r·D_Φ
+/// in one tile, M ≤ 64; about 3·M²·D_Φ + 4·M·r·D_Φ beyond), r = M where the features are free
+/// points (M ≤ d + bias), else d + bias.
 double search_evaluation_flops(const SweepConfig& config, const Configuration& c);
 
 /// Counted flops of one configuration by phase, as execute.cpp counts them, at `steps`
 /// retrieval steps per query (a capacity search: 4 probes at M_max per replica, as make_plan).
 struct PhaseFlops {
   double retrieval = 0.0;  ///< queries · steps · (4·M·d, or 2·(M·D_Φ + M·d + D_Φ·d) for a KHM)
-  double uhop = 0.0;       ///< U-Hop+ steps · (4·B²·D_Φ + 4·B·D_Φ·d), B = M or the mini-batch
+  double uhop = 0.0;       ///< U-Hop+ steps · uhop_step_flops (the kernel's GEMMs over B = M or the mini-batch)
   double metrics = 0.0;    ///< metrics_flops
   double uhop_steps = 0.0;  ///< iterations · restarts (per probe of a capacity search)
   /// refine/search after the loop: evaluations · search_evaluation_flops. Not in total(): the
@@ -131,6 +142,14 @@ struct EngineCalibration {
   /// Retrieval GFLOP/s per rank by separation (sparse maps sort or bisect every score row,
   /// work the flop count leaves out); a separation not measured takes gflops_per_rank.
   std::map<std::string, double> gflops_by_separation;
+  /// The precision the retrieval rates were measured in: the sweep's retrieval.precision.
+  Precision retrieval_precision = Precision::float64;
+  /// GFLOP/s per rank of Algorithm 1's steps (measure_uhop_gflops) by uhop_shape_key, in the
+  /// sweep's uhop.precision and loss kind; a shape not measured takes the slowest, and with
+  /// none measured the steps take gflops_per_rank.
+  std::map<std::string, double> uhop_gflops;
+  Precision uhop_precision = Precision::float64;  ///< the precision uhop_gflops was measured in
+  std::int64_t unprobed_uhop_shapes = 0;          ///< shapes left to the slowest rate (probe time spent)
   double seconds_per_configuration = 0.0;
   double seconds_per_uhop_step = 0.0;  ///< fixed cost of one U-Hop+ step (a tiny one, beside its flops)
   double metrics_gflops_per_rank = 0.0;  ///< counted GFLOP/s of the separation metrics (M²·d per exact report)
@@ -152,6 +171,8 @@ struct EngineCalibration {
 /// search probes start no new one after kSearchProbeSeconds).
 EngineCalibration calibrate_engine(const SweepConfig& config, const Plan& plan);
 inline constexpr double kStepProbeSeconds = 0.5;
+/// No new U-Hop+ step shape is measured after this (the first is measured always).
+inline constexpr double kUhopRateProbeSeconds = 0.5;
 inline constexpr double kSearchProbeSeconds = 3.0;
 
 struct DryRunFacts {
@@ -170,9 +191,14 @@ struct DryRunFacts {
 /// ratio, at least 1 (cores 0: unknown, 1).
 double oversubscription(int ranks_per_node, int threads_per_rank, int cores_per_node);
 
+/// The U-Hop+ step rate configuration c takes: engine.uhop_gflops at its shape, else the
+/// slowest measured, else (none measured) engine.gflops_per_rank.
+double uhop_gflops(const SweepConfig& config, const Configuration& c, const EngineCalibration& engine);
+
 /// Seconds configuration c takes on its group of `group_size` ranks at the calibrated rates:
 /// the fixed cost of a configuration and of its U-Hop+ steps, plus its flops (the retrieval's
-/// with its final pass) at the engine's and the metrics' rates, shared by the group
+/// with its final pass, the U-Hop+ steps', the metrics') at the engine's retrieval, U-Hop+
+/// (uhop_gflops) and metrics rates, shared by the group
 /// (communication not counted), plus the refine or search evaluations, each at its fixed
 /// cost and its flops at the loss kernel's rate, not shared (every rank of the group runs the
 /// same search on the gathered set).

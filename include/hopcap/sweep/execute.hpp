@@ -16,6 +16,7 @@
 
 #include "hopcap/feature_map.hpp"
 #include "hopcap/kernels/retrieval.hpp"
+#include "hopcap/kernels/uhop_loss.hpp"
 #include "hopcap/matrix.hpp"
 #include "hopcap/parallel/group.hpp"
 #include "hopcap/sweep/config.hpp"
@@ -72,6 +73,16 @@ class DatasetCache {
 /// The retrieval settings of configuration c under config (β, separation, t_max, tol, ε,
 /// KHM scores): what execute_configuration retrieves with.
 RetrievalSettings retrieval_settings(const SweepConfig& config, const Configuration& c);
+
+/// The loss options of configuration c's U-Hop+ steps (uhop.loss, the initial uhop.tau,
+/// uhop.precision, automatic tiles), and the memories B of one step (M, or the mini-batch).
+UhopLossOptions uhop_step_options(const SweepConfig& config);
+std::int64_t uhop_step_memories(const SweepConfig& config, const Configuration& c);
+
+/// Flops counted for one of c's U-Hop+ steps: kernels::uhop_work's GEMM flops of the loss and
+/// ∂L/∂W over the step's memories, as the kernel tiles them. The run's `gflops_counted` and
+/// the dry run's estimate both count this.
+double uhop_step_flops(const SweepConfig& config, const Configuration& c);
 
 /// The map seed's Gaussian map for khm_random (its fixed map) and khm_uhop (a stand-in before
 /// training), the identity for khm_identity (ConfigError when Dphi > d); none for the MHM.
