@@ -75,7 +75,7 @@ TEST(ThresholdBracket, EndsWhereBisectionEndsOnEntmaxMasses) {
       bracket_trials += fast.trials;
     }
   }
-  // The point of the bracket: far fewer masses to sum than bisection (measured: about a fifth).
+  // The point of the bracket: far fewer masses to sum than bisection.
   EXPECT_LT(bracket_trials, bisection_trials / 2) << bracket_trials << " against " << bisection_trials;
 }
 

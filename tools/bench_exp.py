@@ -10,12 +10,12 @@ kernel, measured side by side). The machine may be shared: only ratios mean much
 
 Usage: tools/bench_exp.py [--rounds N] [--min-time S] [--filter REGEX] LABEL=BINARY ...
 """
-import argparse
 import json
 import re
 import statistics
 import subprocess
-import sys
+
+import interleaved_rounds
 
 
 def run_once(binary, bench_filter, min_time):
@@ -35,18 +35,9 @@ def run_once(binary, bench_filter, min_time):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--min-time", type=float, default=0.2)
-    parser.add_argument("--filter", default="BM_Exp")
-    parser.add_argument("builds", nargs="+", help="LABEL=path/to/bench_exp")
-    args = parser.parse_args()
-    builds = [b.split("=", 1) for b in args.builds]
-    runs = {label: [] for label, _ in builds}
-    for r in range(args.rounds):
-        for label, binary in builds:
-            runs[label].append(run_once(binary, args.filter, args.min_time))
-        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+    args = interleaved_rounds.parse(__doc__.splitlines()[0], "BM_Exp", 0.2, "bench_exp")
+    builds = args.builds
+    runs = interleaved_rounds.run_rounds(args, run_once)
     first = builds[0][0]
     med = statistics.median
     print(f"| precision | n | build | variant | ns per entry (median) | vs {first} hopcap (median of rounds) |")

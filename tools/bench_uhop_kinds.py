@@ -10,12 +10,12 @@ round by round. The machine may be shared: only ratios measured side by side mea
 Usage: tools/bench_uhop_kinds.py [--rounds N] [--min-time S] [--filter REGEX] LABEL=BINARY ...
 Threads: OMP_NUM_THREADS as set by the caller.
 """
-import argparse
 import json
 import re
 import statistics
 import subprocess
-import sys
+
+import interleaved_rounds
 
 
 def run_once(binary, bench_filter, min_time):
@@ -33,18 +33,9 @@ def run_once(binary, bench_filter, min_time):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--min-time", type=float, default=0.3)
-    parser.add_argument("--filter", default="BM_UhopLossKinds")
-    parser.add_argument("builds", nargs="+", help="LABEL=path/to/bench_uhop")
-    args = parser.parse_args()
-    builds = [b.split("=", 1) for b in args.builds]
-    runs = {label: [] for label, _ in builds}
-    for r in range(args.rounds):
-        for label, binary in builds:
-            runs[label].append(run_once(binary, args.filter, args.min_time))
-        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+    args = interleaved_rounds.parse(__doc__.splitlines()[0], "BM_UhopLossKinds", 0.3, "bench_uhop")
+    builds = args.builds
+    runs = interleaved_rounds.run_rounds(args, run_once)
     first = builds[0][0]
     sizes = sorted({size for size, _ in runs[first][0]})
     med = statistics.median

@@ -19,22 +19,15 @@
 #include "hopcap/kernels/exp.hpp"
 #include "hopcap/kernels/retrieval.hpp"
 #include "hopcap/memories.hpp"
+#include "bench_timing.hpp"
 
 namespace {
 
 using hopcap::Distribution;
 using hopcap::Matrix;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using hopcap::bench::Clock;
+using hopcap::bench::median;
+using hopcap::bench::seconds_since;
 
 // The step's panels, each on one thread with its own buffers (as the step's workspace holds
 // them), and every GEMM single-threaded inside the region, as in the step. Real is the

@@ -24,6 +24,7 @@
 #include "hopcap/memories.hpp"
 #include "kernels/parallel_panels.hpp"
 #include "kernels/tile_rounds.hpp"
+#include "bench_timing.hpp"
 
 namespace {
 
@@ -32,15 +33,9 @@ using hopcap::Matrix;
 using hopcap::UhopLossKind;
 using hopcap::kernels::BlockTile;
 using hopcap::kernels::TileRounds;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using hopcap::bench::Clock;
+using hopcap::bench::median;
+using hopcap::bench::seconds_since;
 
 // The step's GEMMs and exponentials at its shapes. Real is the precision of the tiles, their
 // exponentials and the gradient GEMMs; the features are double in both precisions, as in the
