@@ -10,7 +10,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,9 +24,6 @@ namespace {
 
 using hopcap::Distribution;
 using hopcap::Matrix;
-using hopcap::bench::Clock;
-using hopcap::bench::median;
-using hopcap::bench::seconds_since;
 
 // The step's panels, each on one thread with its own buffers (as the step's workspace holds
 // them), and every GEMM single-threaded inside the region, as in the step. Real is the
@@ -100,27 +96,7 @@ void roofline(benchmark::State& state, hopcap::Precision precision) {
   const auto workspace = retriever.workspace(b);
   Matrix next(b, d);
   Floor<Real> floor(memories, queries, retriever.panel_rows(b), hopcap::Retriever::memory_block(settings, m));
-  std::vector<double> step_s, gemm_s, exp_s;
-  for (auto _ : state) {
-    auto start = Clock::now();
-    retriever.advance(queries, next, *workspace);
-    benchmark::ClobberMemory();
-    step_s.push_back(seconds_since(start));
-    state.SetIterationTime(step_s.back());
-    start = Clock::now();
-    floor.gemms();
-    benchmark::ClobberMemory();
-    gemm_s.push_back(seconds_since(start));
-    start = Clock::now();
-    benchmark::DoNotOptimize(floor.exps());
-    exp_s.push_back(seconds_since(start));
-  }
-  const double step = median(step_s), gemm = median(gemm_s), exp = median(exp_s);
-  state.counters["step_ms"] = 1e3 * step;
-  state.counters["gemm_ms"] = 1e3 * gemm;
-  state.counters["exp_ms"] = 1e3 * exp;
-  state.counters["floor_fraction"] = (gemm + exp) / step;
-  state.counters["threads"] = omp_get_max_threads();
+  hopcap::bench::time_against_floor(state, [&] { retriever.advance(queries, next, *workspace); }, floor);
   state.counters["panel_rows"] = static_cast<double>(floor.panel);
   state.counters["memory_block"] = static_cast<double>(floor.block);
   state.SetLabel(std::string(hopcap::kPrecisionNames.name(precision)));

@@ -12,7 +12,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,9 +32,6 @@ using hopcap::Matrix;
 using hopcap::UhopLossKind;
 using hopcap::kernels::BlockTile;
 using hopcap::kernels::TileRounds;
-using hopcap::bench::Clock;
-using hopcap::bench::median;
-using hopcap::bench::seconds_since;
 
 // The step's GEMMs and exponentials at its shapes. Real is the precision of the tiles, their
 // exponentials and the gradient GEMMs; the features are double in both precisions, as in the
@@ -179,22 +175,13 @@ void uhop_roofline(benchmark::State& state, UhopLossKind kind, hopcap::Precision
   map.weight = hopcap::generate_memories(Distribution::gaussian, d, dphi, 4, 0);
   Matrix grad_weight;
   UhopFloor<Real> floor(memories, map, options);
-  std::vector<double> step_s, gemm_s, exp_s;
-  for (auto _ : state) {
-    auto start = Clock::now();
-    const auto value = hopcap::kernels::uhop_loss(memories, map, options, &grad_weight);
-    benchmark::DoNotOptimize(value.loss);
-    benchmark::ClobberMemory();
-    step_s.push_back(seconds_since(start));
-    state.SetIterationTime(step_s.back());
-    start = Clock::now();
-    floor.gemms();
-    benchmark::ClobberMemory();
-    gemm_s.push_back(seconds_since(start));
-    start = Clock::now();
-    benchmark::DoNotOptimize(floor.exps());
-    exp_s.push_back(seconds_since(start));
-  }
+  const hopcap::bench::FloorTimes t = hopcap::bench::time_against_floor(
+      state,
+      [&] {
+        const auto value = hopcap::kernels::uhop_loss(memories, map, options, &grad_weight);
+        benchmark::DoNotOptimize(value.loss);
+      },
+      floor);
   const hopcap::kernels::UhopWork work = hopcap::kernels::uhop_work(m, d, dphi, options, true);
   if (floor.flops != work.gemm_flops || floor.exponentials != work.exponentials) {
     state.SkipWithError(("the floor issued " + std::to_string(floor.flops) + " flops and " +
@@ -203,14 +190,8 @@ void uhop_roofline(benchmark::State& state, UhopLossKind kind, hopcap::Precision
                             .c_str());
     return;
   }
-  const double step = median(step_s), gemm = median(gemm_s), exp = median(exp_s);
-  state.counters["step_ms"] = 1e3 * step;
-  state.counters["gemm_ms"] = 1e3 * gemm;
-  state.counters["exp_ms"] = 1e3 * exp;
-  state.counters["floor_fraction"] = (gemm + exp) / step;
-  state.counters["gemm_GFLOPs"] = work.gemm_flops / gemm / 1e9;
-  state.counters["exp_ns"] = 1e9 * exp / work.exponentials;
-  state.counters["threads"] = omp_get_max_threads();
+  state.counters["gemm_GFLOPs"] = work.gemm_flops / t.gemm / 1e9;
+  state.counters["exp_ns"] = 1e9 * t.exp / work.exponentials;
   state.counters["block_rows"] = static_cast<double>(floor.tiling.block_rows);
   state.counters["tiles"] = static_cast<double>(floor.tiling.tiles);
   state.counters["kept_tiles"] = static_cast<double>(floor.tiling.kept_tiles);
