@@ -10,21 +10,15 @@ kernel, measured side by side). The machine may be shared: only ratios mean much
 
 Usage: tools/bench_exp.py [--rounds N] [--min-time S] [--filter REGEX] LABEL=BINARY ...
 """
-import json
 import re
 import statistics
-import subprocess
 
 import interleaved_rounds
 
 
 def run_once(binary, bench_filter, min_time):
-    out = subprocess.run(
-        [binary, f"--benchmark_filter={bench_filter}", f"--benchmark_min_time={min_time}",
-         "--benchmark_format=json"],
-        check=True, capture_output=True, text=True).stdout
     times = {}
-    for b in json.loads(out)["benchmarks"]:
+    for b in interleaved_rounds.benchmarks(binary, bench_filter, min_time):
         if b.get("error_occurred"):
             continue
         m = re.match(r"BM_Exp(\w+?)(Double|Float)/(\d+)$", b["name"])

@@ -10,21 +10,15 @@ round by round. The machine may be shared: only ratios measured side by side mea
 Usage: tools/bench_uhop_kinds.py [--rounds N] [--min-time S] [--filter REGEX] LABEL=BINARY ...
 Threads: OMP_NUM_THREADS as set by the caller.
 """
-import json
 import re
 import statistics
-import subprocess
 
 import interleaved_rounds
 
 
 def run_once(binary, bench_filter, min_time):
-    out = subprocess.run(
-        [binary, f"--benchmark_filter={bench_filter}", f"--benchmark_min_time={min_time}",
-         "--benchmark_format=json"],
-        check=True, capture_output=True, text=True).stdout
     times = {}
-    for b in json.loads(out)["benchmarks"]:
+    for b in interleaved_rounds.benchmarks(binary, bench_filter, min_time):
         m = re.match(r"BM_UhopLossKinds/(\d+)/(\d+)/(\d+)", b["name"])
         if m:
             size, kind = (int(m.group(1)), int(m.group(2))), int(m.group(3))

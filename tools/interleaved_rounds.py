@@ -2,6 +2,8 @@
 the command line (rounds, minimum time, filter, LABEL=BINARY builds) and the rounds themselves,
 each build run once per round in turn (A B A B ...), so every build sees the same machine."""
 import argparse
+import json
+import subprocess
 import sys
 
 
@@ -24,3 +26,12 @@ def run_rounds(args, run_once):
             runs[label].append(run_once(binary, args.filter, args.min_time))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
     return runs
+
+
+def benchmarks(binary, bench_filter, min_time):
+    """The Google Benchmark results (JSON records) of one run of binary."""
+    out = subprocess.run(
+        [binary, f"--benchmark_filter={bench_filter}", f"--benchmark_min_time={min_time}",
+         "--benchmark_format=json"],
+        check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["benchmarks"]
