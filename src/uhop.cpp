@@ -372,6 +372,12 @@ FeatureMap initial_uhop_map(UhopInit init, std::int64_t feature_dim, std::int64_
   return map;
 }
 
+std::int64_t uhop_search_anneals(std::int64_t m, std::int64_t d, std::int64_t feature_dim, bool bias,
+                                 std::int64_t hops) {
+  const bool free_points = m <= d + (bias ? 1 : 0);  // uhop_search::Whitening's case U = I
+  return kUhopSearchStarts + uhop_search::symmetric_starts(m, feature_dim, free_points) + hops;
+}
+
 UhopResult train_uhop(const Matrix& memories, const UhopSettings& settings,
                       const UhopProgress& progress) {
   settings.validate(memories.cols);

@@ -1,8 +1,9 @@
 #pragma once
 // hopcap's search beyond the paper's Algorithm 1 (docs/science.md, "Beyond Algorithm 1"): the
 // pairwise loss minimised in whitened coordinates of the map, with τ driven to 10⁻⁶ by a
-// quasi-Newton method (a max–min refinement of the code), from seeded starts and from
-// perturbations of the best code found (basin hopping).
+// quasi-Newton method (a max–min refinement of the code), from seeded starts, from starts with
+// the icosahedron's symmetry on S², and from perturbations of the best code found (basin
+// hopping).
 
 #include <cstdint>
 
@@ -47,7 +48,12 @@ struct Outcome {
 /// falling from tau_start to 10⁻⁶.
 Outcome refine(const Matrix& memories, const FeatureMap& start, double tau_start);
 
-/// Seeded starts, refinement and basin hopping; a pure function of its arguments.
+/// Starts with the icosahedron's symmetry that search() adds to the seeded ones: two when
+/// D_Φ = 3, the features are free points and M is a sum of icosahedral orbits, else none.
+std::int64_t symmetric_starts(std::int64_t m, std::int64_t feature_dim, bool free_points);
+
+/// Seeded starts, symmetric starts, refinement and basin hopping; a pure function of its
+/// arguments.
 Outcome search(const Matrix& memories, std::int64_t feature_dim, bool bias, const Budget& budget,
                std::uint64_t seed);
 

@@ -323,7 +323,7 @@ TEST(CostModelSearch, EvaluationsScalePerAnnealWithTheHops) {
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, small, probes), 0.0);  // nothing measured
   // Larger sets share the probe on kSearchProbeMemories memories.
   EXPECT_EQ(search_probe_key(config, small), search_probe_key(config, large));
-  probes[search_probe_key(config, small)] = {12000.0, 4};
+  probes[search_probe_key(config, small)] = {12000.0, 12};
   // 12000 over 8 starts + 4 hops = 1000 per anneal; 8 + 60 anneals.
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, small, probes), 68000.0);
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, large, probes), 68000.0);
@@ -334,9 +334,14 @@ TEST(CostModelSearch, EvaluationsScalePerAnnealWithTheHops) {
   const Configuration wide = point(16, 64, 16, "khm_uhop");
   EXPECT_NE(search_probe_key(config, wide), search_probe_key(config, small));
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, wide, probes), 68000.0);
-  probes["another"] = {1500.0 * 9, 1};
+  probes["another"] = {1500.0 * 9, 9};  // 8 starts + 1 hop
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, wide, probes), 1500.0 * 68);
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, small, probes), 68000.0);
+  // On S² with free points and M = 120 (two icosahedral orbits) the search adds 2 symmetric
+  // starts: 8 + 2 + 60 anneals. The probe's 64 memories are no sum of orbits: 8 + 4 there.
+  const Configuration sphere = point(128, 120, 3, "khm_uhop");
+  probes[search_probe_key(config, sphere)] = {1000.0 * 12, 12};
+  EXPECT_DOUBLE_EQ(expected_search_evaluations(config, sphere, probes), 1000.0 * 70);
   // Neither the paper's loop nor another model searches.
   EXPECT_EQ(search_probe_key(config, point(16, 64, 8, "khm_random")), "");
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, point(16, 64, 8, "khm_random"), probes), 0.0);
@@ -345,7 +350,7 @@ TEST(CostModelSearch, EvaluationsScalePerAnnealWithTheHops) {
   // refine is one anneal: the probe's count, whatever the hops.
   config.uhop.method = "refine";
   SearchProbes refined;
-  refined[search_probe_key(config, small)] = {700.0, 0};
+  refined[search_probe_key(config, small)] = {700.0, 1};
   EXPECT_NE(search_probe_key(config, small), search_probe_key(SweepConfig{}, small));
   EXPECT_DOUBLE_EQ(expected_search_evaluations(config, small, refined), 700.0);
 }
@@ -358,7 +363,7 @@ TEST(CostModelSearch, SecondsAreEvaluationsAtTheKernelRateOfTheirShapeUnshared) 
   const Configuration c = point(8, 16, 4, "khm_uhop");
   engine.steps[retrieval_probe_key(c)] = 5.0;
   const double before = configuration_seconds(config, c, 1, engine), before4 = configuration_seconds(config, c, 4, engine);
-  engine.search[search_probe_key(config, c)] = {12000.0, 4};
+  engine.search[search_probe_key(config, c)] = {12000.0, 12};  // 8 starts + 4 hops
   EXPECT_DOUBLE_EQ(search_seconds(config, c, engine), 0.0);  // no rate measured
   engine.search_overhead = 1.5;
   engine.search_gflops[search_shape_key(config, c)] = 2.0;
@@ -404,7 +409,7 @@ TEST(CostModelSearch, ADryRunWithoutSearchProbesSaysItsEstimateIsALowerBound) {
   std::ostringstream unmeasured;
   print_dry_run(unmeasured, config, plan, facts);
   EXPECT_NE(unmeasured.str().find("was not measured"), std::string::npos) << unmeasured.str();
-  facts.engine.search[search_probe_key(config, plan.work.front())] = {1200.0, 4};
+  facts.engine.search[search_probe_key(config, plan.work.front())] = {1200.0, 12};  // 8 starts + 4 hops
   facts.engine.search_gflops[search_shape_key(config, plan.work.front())] = 1.0;
   std::ostringstream measured;
   print_dry_run(measured, config, plan, facts);
@@ -429,14 +434,14 @@ TEST(CostModelSearch, TheProbeCountsWhatTrainingOnItsMemoriesCounts) {
   UhopSettings settings = config.uhop.parse(9);
   settings.feature_dim = 4;
   settings.hops = kSearchProbeHops;
-  EXPECT_EQ(probe.hops, kSearchProbeHops);
+  EXPECT_EQ(probe.anneals, kUhopSearchStarts + kSearchProbeHops);  // D_Φ = 4: no symmetric starts
   EXPECT_DOUBLE_EQ(probe.evaluations, static_cast<double>(train_uhop(memories, settings).search_evaluations));
   EXPECT_GT(probe.evaluations, 0.0);
   EXPECT_GT(per_evaluation, 0.0);
   config.uhop.method = "refine";
   settings.method = UhopMethod::refine;
   const SearchProbe refined = measure_search_evaluations(config, c, nullptr);
-  EXPECT_EQ(refined.hops, 0);
+  EXPECT_EQ(refined.anneals, 1);
   EXPECT_DOUBLE_EQ(refined.evaluations, static_cast<double>(train_uhop(memories, settings).search_evaluations));
   config.uhop.method = "paper";
   EXPECT_THROW((void)measure_search_evaluations(config, c, nullptr), Error);

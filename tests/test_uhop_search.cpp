@@ -86,6 +86,27 @@ TEST(UhopCodes, DefaultsReachTheBestKnownTammesCodes) {
   }
 }
 
+TEST(UhopCodes, DefaultsReachTheIcosahedralTammesCode120) {
+  // Sloane's 120 points (19.3240°) are two orbits of the icosahedron's rotations: the basin
+  // that the random starts and hops miss (19.2305° at best) and the symmetric starts reach.
+  HOPCAP_REQUIRE_SHARED(shared);
+  const fs::path file = shared / "spherical-codes" / "sloane-dim3" / "pack.3.120.txt";
+  ASSERT_TRUE(fs::exists(file)) << file;
+  const double best_known = min_angle_of_rows(io::load_text(file));
+  const double got = default_angle(120, 3, 1);
+  EXPECT_LE(got, best_known + 1e-6);
+  EXPECT_GT(got, best_known - 0.05) << "best known " << best_known;
+}
+
+TEST(UhopSearch, SymmetricStartsOnlyOnTheSphereWithFreePointsAndOrbitSizes) {
+  EXPECT_EQ(uhop_search_anneals(120, 128, 3, false, 60), kUhopSearchStarts + 2 + 60);
+  EXPECT_EQ(uhop_search_anneals(120, 119, 3, true, 60), kUhopSearchStarts + 2 + 60);  // d + 1 with a bias
+  EXPECT_EQ(uhop_search_anneals(120, 119, 3, false, 60), kUhopSearchStarts + 60);     // M > d: not free
+  EXPECT_EQ(uhop_search_anneals(120, 128, 4, false, 60), kUhopSearchStarts + 60);     // D_Φ = 4
+  EXPECT_EQ(uhop_search_anneals(13, 21, 3, false, 5), kUhopSearchStarts + 5);         // 13 is no sum of orbits
+  EXPECT_EQ(uhop_search_anneals(62, 70, 3, false, 0), kUhopSearchStarts + 2);         // 12 + 20 + 30
+}
+
 TEST(UhopCodes, DefaultsReachThe24Cell) {
   // 24 points on S³ at 60° (the kissing configuration of D4); 60° is the most 24 points allow.
   const double got = default_angle(24, 4, 2);

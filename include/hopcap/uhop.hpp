@@ -43,6 +43,12 @@ std::string to_string(UhopMethod v);
 /// Seeded starts of the search method (refined from τ = 0.1 and 0.01 in turn).
 constexpr std::int64_t kUhopSearchStarts = 8;
 
+/// Anneals the search method runs on M memories of dimension d: kUhopSearchStarts seeded
+/// starts, the starts with the icosahedron's symmetry where they apply (D_Φ = 3, M ≤ d, or
+/// d + 1 with a bias, and M a sum of icosahedral orbits: docs/science.md) and one per hop.
+std::int64_t uhop_search_anneals(std::int64_t m, std::int64_t d, std::int64_t feature_dim, bool bias,
+                                 std::int64_t hops);
+
 struct UhopSettings {
   std::int64_t feature_dim = 0;  ///< D_Φ ≥ 1 (required)
   UhopMethod method = UhopMethod::search;

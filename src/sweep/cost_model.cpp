@@ -200,7 +200,9 @@ SearchProbe measure_search_evaluations(const SweepConfig& config, const Configur
     const double loop = static_cast<double>(settings.iterations * settings.restarts);
     *seconds_per_evaluation = seconds / std::max(evaluations + loop, 1.0);
   }
-  return {evaluations, settings.method == UhopMethod::search ? settings.hops : 0};
+  return {evaluations, settings.method == UhopMethod::search
+                           ? uhop_search_anneals(m, c.d, c.dphi, settings.bias, settings.hops)
+                           : 1};
 }
 
 namespace {
@@ -259,22 +261,24 @@ double measure_uhop_gflops(const SweepConfig& config, std::int64_t m, std::int64
 }
 
 double expected_search_evaluations(const SweepConfig& config, const Configuration& c, const SearchProbes& probes) {
-  const std::string key = search_probe_key(config, sized_for_cost(config, c));
+  const Configuration sized = sized_for_cost(config, c);
+  const std::string key = search_probe_key(config, sized);
   if (key.empty() || probes.empty()) return 0.0;
-  const bool search = config.uhop.method == "search";
-  // A search is kUhopSearchStarts anneals from seeded starts and one per hop (each settled
-  // when it comes near the best); refine is one anneal.
-  const auto anneals = [&](std::int64_t hops) {
-    return search ? static_cast<double>(kUhopSearchStarts + hops) : 1.0;
-  };
+  // A search anneals from its seeded and symmetric starts and once per hop (each settled when
+  // it comes near the best); refine is one anneal.
+  const double anneals =
+      config.uhop.method == "search"
+          ? static_cast<double>(uhop_search_anneals(sized.m, sized.d, sized.dphi, config.uhop.bias, config.uhop.hops))
+          : 1.0;
+  const auto per_anneal = [](const SearchProbe& p) { return p.evaluations / static_cast<double>(p.anneals); };
   const auto found = probes.find(key);
-  double per_anneal = 0.0;
+  double per = 0.0;
   if (found != probes.end()) {
-    per_anneal = found->second.evaluations / anneals(found->second.hops);
+    per = per_anneal(found->second);
   } else {
-    for (const auto& [other, probe] : probes) per_anneal = std::max(per_anneal, probe.evaluations / anneals(probe.hops));
+    for (const auto& [other, probe] : probes) per = std::max(per, per_anneal(probe));
   }
-  return per_anneal * anneals(config.uhop.hops);
+  return per * anneals;
 }
 
 double search_evaluation_flops(const SweepConfig& config, const Configuration& c) {
@@ -623,8 +627,8 @@ void print_dry_run(std::ostream& out, const SweepConfig& config, const Plan& pla
         << " loss evaluations per configuration, counted by " << engine.search.size()
         << " probe(s) of the method on at most " << kSearchProbeMemories << " memories";
     if (config.uhop.method == "search") {
-      out << " with at most " << kSearchProbeHops << " hops, scaled per anneal to " << kUhopSearchStarts << " + "
-          << config.uhop.hops << " hops";
+      out << " with at most " << kSearchProbeHops << " hops, scaled per anneal to " << kUhopSearchStarts
+          << " starts (+ 2 symmetric ones where they apply) + " << config.uhop.hops << " hops";
     }
     double slowest = 1e300, fastest = 0.0;
     for (const auto& [shape, rate] : engine.search_gflops) {

@@ -58,7 +58,7 @@ double expected_retrieval_steps(const SweepConfig& config, const Configuration& 
 /// counted by a short run of the real method on few memories, keyed by search_probe_key.
 struct SearchProbe {
   double evaluations = 0.0;  ///< UhopResult::search_evaluations of the probe
-  std::int64_t hops = 0;     ///< basin hops the probe ran (search; refine 0)
+  std::int64_t anneals = 1;  ///< anneals the probe ran (search: uhop_search_anneals; refine 1)
 };
 using SearchProbes = std::map<std::string, SearchProbe>;
 
@@ -101,7 +101,7 @@ double measure_uhop_gflops(const SweepConfig& config, std::int64_t m, std::int64
 double measure_search_gflops(std::int64_t m, std::int64_t rank, std::int64_t feature_dim);
 
 /// Loss evaluations c's refine or search is expected to take: refine, the probe's count;
-/// search, the probe's count per anneal times the anneals of c, kUhopSearchStarts + hops (a
+/// search, the probe's count per anneal times the anneals of c, uhop_search_anneals (a
 /// count that varies little with M beyond the probe's, docs/performance.md). A key not probed
 /// takes the largest count per anneal of the probes; none, or "paper", 0.
 double expected_search_evaluations(const SweepConfig& config, const Configuration& c, const SearchProbes& probes);
